@@ -1,0 +1,305 @@
+/* Syscall injection on x86-64.
+ *
+ * Entry: registers and signal mask saved, every signal blocked (PTRACE_SETSIGMASK) so no
+ * signal-delivery-stop interleaves; rip pointed at a `syscall` instruction (the one the task
+ * is stopped in, or one borrowed from the vDSO) with orig_rax = -1, so the kernel's restart
+ * logic leaves our registers alone. Each injected syscall is stepped with PTRACE_SYSCALL from
+ * its entry to its exit stop. Exit: PTRACE_INTERRUPT + PTRACE_CONT from the last exit stop,
+ * and the saved registers put back at the resulting PTRACE_EVENT_STOP: resumed from there,
+ * the kernel itself restarts an interrupted syscall (-ERESTARTSYS & co.) with the right
+ * semantics — restoring at the exit stop instead leaks -512 to user space (§8).
+ *
+ * ppoll/pselect/sigsuspend leave a temporary mask in place and the real one saved; the first
+ * resume restores the real one. We see that at the first entry stop (the mask is no longer
+ * "all blocked") and restore *that* mask at the end: the restarted call re-installs its own. */
+#include "inject.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "mem.h"
+
+#define X86_64_USER_CS 0x33
+#define VDSO_SCAN_MAX (64u * 1024)
+
+struct injector {
+	struct session *s;
+	struct tracee *t;
+	struct user_regs_struct saved;
+	uint64_t saved_mask;
+	uint64_t restore_mask;
+	uint64_t all_mask;
+	uint64_t syscall_ip;
+	bool mask_checked;
+};
+
+static int fail_request(struct injector *in, const char *what, struct oci_error **err)
+{
+	int saved = errno;
+
+	tracee_request_failed(in->t, what);
+	return oci_fail(err, saved, "task %d: %s: %s", in->t->tid, what, strerror(saved));
+}
+
+/* Wait for the injection's next stop. Anything else (PTRACE_EVENT_EXIT, death) means the
+ * task is being killed: the session handles the report, the injection is over. */
+static int wait_stop(struct injector *in, int *status, struct oci_error **err)
+{
+	pid_t tid = in->t->tid;
+
+	for (;;) {
+		pid_t r = waitpid(tid, status, __WALL);
+
+		if (r == tid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return oci_fail(err, errno, "task %d: waitpid: %s", tid, strerror(errno));
+	}
+	if (WIFSTOPPED(*status) && (*status >> 16) != PTRACE_EVENT_EXIT) {
+		in->t->state = TRACEE_STOPPED;
+		return 0;
+	}
+	session_dispatch(in->s, tid, *status);
+	return oci_fail(err, ESRCH, "task %d was killed while octrace installed its filter", tid);
+}
+
+static int unexpected(struct injector *in, int status, struct oci_error **err)
+{
+	/* Let the session resume it normally; the injection cannot go on. */
+	session_dispatch(in->s, in->t->tid, status);
+	return oci_fail(err, EPROTO, "task %d: unexpected stop 0x%x during filter injection",
+			in->t->tid, status);
+}
+
+static int step(struct injector *in, struct oci_error **err)
+{
+	int status;
+
+	if (ptrace(PTRACE_SYSCALL, in->t->tid, 0, 0) < 0)
+		return fail_request(in, "PTRACE_SYSCALL", err);
+	in->t->state = TRACEE_RUNNING;
+	if (wait_stop(in, &status, err) < 0)
+		return -1;
+	if (WSTOPSIG(status) == (SIGTRAP | 0x80))
+		return 0;
+	if ((status >> 16) == PTRACE_EVENT_SECCOMP)
+		return 1; /* an older filter traces it: resuming lets it through */
+	return unexpected(in, status, err);
+}
+
+static int syscall_op(struct injector *in, struct __ptrace_syscall_info *info,
+		      struct oci_error **err)
+{
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, in->t->tid, sizeof(*info), info) < 0)
+		return fail_request(in, "PTRACE_GET_SYSCALL_INFO", err);
+	return info->op;
+}
+
+/* At the first entry stop: has the kernel put back a mask saved by ppoll & co.? */
+static int check_mask(struct injector *in, struct oci_error **err)
+{
+	uint64_t mask;
+
+	if (in->mask_checked)
+		return 0;
+	in->mask_checked = true;
+	if (ptrace(PTRACE_GETSIGMASK, in->t->tid, sizeof(mask), &mask) < 0)
+		return fail_request(in, "PTRACE_GETSIGMASK", err);
+	if (mask == in->all_mask)
+		return 0;
+	in->restore_mask = mask;
+	if (ptrace(PTRACE_SETSIGMASK, in->t->tid, sizeof(in->all_mask), &in->all_mask) < 0)
+		return fail_request(in, "PTRACE_SETSIGMASK", err);
+	return 0;
+}
+
+static int run_syscall(struct injector *in, long nr, const uint64_t a[6], long *ret,
+		       struct oci_error **err)
+{
+	struct user_regs_struct r = in->saved;
+	struct __ptrace_syscall_info info;
+	int rc, op;
+
+	r.rip = in->syscall_ip;
+	r.rax = nr;
+	r.orig_rax = (unsigned long long)-1;
+	r.rdi = a[0], r.rsi = a[1], r.rdx = a[2], r.r10 = a[3], r.r8 = a[4], r.r9 = a[5];
+	if (ptrace(PTRACE_SETREGS, in->t->tid, 0, &r) < 0)
+		return fail_request(in, "PTRACE_SETREGS", err);
+	do {
+		rc = step(in, err);
+		if (rc < 0)
+			return -1;
+		op = rc ? PTRACE_SYSCALL_INFO_SECCOMP : syscall_op(in, &info, err);
+		if (op < 0)
+			return -1;
+		if (op == PTRACE_SYSCALL_INFO_ENTRY && check_mask(in, err) < 0)
+			return -1;
+	} while (op != PTRACE_SYSCALL_INFO_EXIT);
+	*ret = info.exit.rval;
+	return 0;
+}
+
+/* Leave the task in a PTRACE_EVENT_STOP with its own registers and mask back. */
+static int finish(struct injector *in, struct oci_error **err)
+{
+	int status;
+
+	if (ptrace(PTRACE_INTERRUPT, in->t->tid, 0, 0) < 0)
+		return fail_request(in, "PTRACE_INTERRUPT", err);
+	if (ptrace(PTRACE_CONT, in->t->tid, 0, 0) < 0)
+		return fail_request(in, "PTRACE_CONT", err);
+	in->t->state = TRACEE_RUNNING;
+	if (wait_stop(in, &status, err) < 0)
+		return -1;
+	if ((status >> 16) != PTRACE_EVENT_STOP)
+		return unexpected(in, status, err);
+	in->t->stop = STOP_EVENT_STOP;
+	if (ptrace(PTRACE_SETREGS, in->t->tid, 0, &in->saved) < 0)
+		return fail_request(in, "PTRACE_SETREGS", err);
+	if (ptrace(PTRACE_SETSIGMASK, in->t->tid, sizeof(in->restore_mask), &in->restore_mask) < 0)
+		return fail_request(in, "PTRACE_SETSIGMASK", err);
+	return 0;
+}
+
+static int vdso_syscall_ip(pid_t tid, uint64_t *ip)
+{
+	char path[64], line[512];
+	unsigned long start = 0, end = 0;
+	cleanup_file FILE *maps = NULL;
+	cleanup_free unsigned char *buf = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", tid);
+	maps = fopen(path, "re");
+	if (maps == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), maps))
+		if (strstr(line, "[vdso]") && sscanf(line, "%lx-%lx", &start, &end) == 2)
+			break;
+	if (end <= start)
+		return -1;
+	size_t len = end - start > VDSO_SCAN_MAX ? VDSO_SCAN_MAX : end - start;
+
+	buf = malloc(len);
+	if (buf == NULL || mem_read(tid, start, buf, len) < 0)
+		return -1;
+	unsigned char *hit = memmem(buf, len, "\x0f\x05", 2);
+
+	if (hit == NULL)
+		return -1;
+	*ip = start + (hit - buf);
+	return 0;
+}
+
+/* A task stopped in a syscall has its `syscall` instruction just before rip; otherwise
+ * (in user code, in a signal handler) borrow one from the vDSO. */
+static int find_syscall_ip(struct injector *in, struct oci_error **err)
+{
+	unsigned char insn[2];
+	uint64_t rip = in->saved.rip;
+
+	if ((long long)in->saved.orig_rax >= 0 && rip >= 2 &&
+	    mem_read(in->t->tid, rip - 2, insn, 2) == 0 && insn[0] == 0x0f && insn[1] == 0x05) {
+		in->syscall_ip = rip - 2;
+		return 0;
+	}
+	if (vdso_syscall_ip(in->t->tid, &in->syscall_ip) == 0)
+		return 0;
+	return oci_fail(err, ENOEXEC, "task %d: no syscall instruction found to inject through",
+			in->t->tid);
+}
+
+static int begin(struct injector *in, struct oci_error **err)
+{
+	pid_t tid = in->t->tid;
+
+	if (ptrace(PTRACE_GETREGS, tid, 0, &in->saved) < 0)
+		return fail_request(in, "PTRACE_GETREGS", err);
+	if (in->saved.cs != X86_64_USER_CS)
+		return oci_fail(err, ENOEXEC, "task %d: not a 64-bit task; not supported", tid);
+	if (find_syscall_ip(in, err) < 0)
+		return -1;
+	if (ptrace(PTRACE_GETSIGMASK, tid, sizeof(in->saved_mask), &in->saved_mask) < 0)
+		return fail_request(in, "PTRACE_GETSIGMASK", err);
+	in->restore_mask = in->saved_mask;
+	in->all_mask = ~0ull;
+	if (ptrace(PTRACE_SETSIGMASK, tid, sizeof(in->all_mask), &in->all_mask) < 0 ||
+	    ptrace(PTRACE_GETSIGMASK, tid, sizeof(in->all_mask), &in->all_mask) < 0)
+		return fail_request(in, "PTRACE_SETSIGMASK", err);
+	return 0;
+}
+
+static int syscall_failed(long ret, const char *what, pid_t tid, struct oci_error **err)
+{
+	return oci_fail(err, (int)-ret, "task %d: injected %s failed: %s", tid, what,
+			strerror((int)-ret));
+}
+
+/* mmap a scratch page, write the program, seccomp(TSYNC), munmap. */
+static int install(struct injector *in, const struct oci_filter *filter, struct oci_error **err)
+{
+	size_t prog_bytes = filter->len * sizeof(struct sock_filter);
+	size_t map_len = (sizeof(struct sock_fprog) + prog_bytes + 4095) & ~4095ul;
+	uint64_t a[6] = { 0, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  (uint64_t)-1, 0 };
+	unsigned flags = SECCOMP_FILTER_FLAG_TSYNC |
+			 (filter->flags & (SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW));
+	cleanup_free unsigned char *buf = calloc(1, sizeof(struct sock_fprog) + prog_bytes);
+	long addr, ret;
+
+	if (buf == NULL)
+		return oci_fail(err, ENOMEM, "out of memory");
+	if (run_syscall(in, SYS_mmap, a, &addr, err) < 0)
+		return -1;
+	if (addr < 0 && addr > -4096)
+		return syscall_failed(addr, "mmap", in->t->tid, err);
+	struct sock_fprog prog = { .len = filter->len,
+				   .filter = (void *)(addr + sizeof(struct sock_fprog)) };
+
+	memcpy(buf, &prog, sizeof(prog));
+	memcpy(buf + sizeof(prog), filter->insns, prog_bytes);
+	if (mem_write(in->t->tid, addr, buf, sizeof(prog) + prog_bytes) < 0)
+		return oci_fail(err, errno, "task %d: writing the filter: %s", in->t->tid,
+				strerror(errno));
+	uint64_t sa[6] = { SECCOMP_SET_MODE_FILTER, flags, (uint64_t)addr, 0, 0, 0 };
+
+	if (run_syscall(in, SYS_seccomp, sa, &ret, err) < 0)
+		return -1;
+	if (ret > 0)
+		return oci_fail(err, EAGAIN, "task %d: seccomp TSYNC: thread %ld not synchronised",
+				in->t->tid, ret);
+	if (ret < 0)
+		return syscall_failed(ret, "seccomp", in->t->tid, err);
+	uint64_t ua[6] = { (uint64_t)addr, map_len, 0, 0, 0, 0 };
+
+	if (run_syscall(in, SYS_munmap, ua, &ret, err) < 0)
+		return -1;
+	if (ret < 0)
+		log_warn("task %d: injected munmap failed: %s", in->t->tid, strerror((int)-ret));
+	return 0;
+}
+
+int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *filter,
+		  struct oci_error **err)
+{
+	struct injector in = { .s = s, .t = t };
+	int rc;
+
+	if (begin(&in, err) < 0)
+		return -1;
+	rc = install(&in, filter, err);
+	if (t->state == TRACEE_STOPPED && finish(&in, rc < 0 ? NULL : err) < 0)
+		return -1;
+	return rc;
+}

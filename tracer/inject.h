@@ -1,0 +1,15 @@
+/* Installing a seccomp filter in another process: the tracee calls seccomp(2) itself
+ * (PTRACE-NOTES §8), driven by the tracer through injected syscalls. */
+#pragma once
+
+#include "compile.h"
+#include "error.h"
+#include "session.h"
+
+/* `t` is STOPPED in a PTRACE_EVENT_STOP and every other thread of its process is stopped.
+ * Makes it install `filter` with SECCOMP_FILTER_FLAG_TSYNC (every thread gets it); leaves it
+ * in a PTRACE_EVENT_STOP with every register and its signal mask as they were, so that an
+ * interrupted blocking syscall restarts as if nothing happened. A report that is not part of
+ * the injection (the task is being killed) is handed to session_dispatch() and is an error. */
+int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *filter,
+		  struct oci_error **err);

@@ -1,0 +1,231 @@
+/* The wait loop and the per-report state transitions (PTRACE-NOTES.md, all of it).
+ *
+ * One waitpid(-1, __WALL) for every task: never block on one tid, because a task held in
+ * PTRACE_EVENT_EXIT can hold up the death of its whole thread group (§14). */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include "enforce.h"
+#include "log.h"
+#include "session.h"
+
+volatile sig_atomic_t session_stop_signal;
+static volatile pid_t wake_target;
+
+static void on_death(struct session *s, pid_t tid, int status)
+{
+	if (tid == s->root)
+		s->root_status = status;
+	log_debug("task %d gone (status 0x%x)", tid, status);
+	tracee_remove(&s->tasks, tid);
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* PTRACE_EVENT_STOP: a new task's first stop, our PTRACE_INTERRUPT, a group-stop, or the
+ * wake-up of a LISTENed task by SIGCONT (§6). Only a group-stop is resumed with LISTEN. */
+static void on_event_stop(struct tracee *t, int sig)
+{
+	if (is_stop_signal(sig)) {
+		t->stop = STOP_GROUP;
+		t->stop_sig = sig;
+	}
+	tracee_resume(t, 0);
+}
+
+static void on_new_task(struct session *s, struct tracee *parent)
+{
+	unsigned long msg = 0;
+
+	if (ptrace(PTRACE_GETEVENTMSG, parent->tid, 0, &msg) < 0) {
+		tracee_request_failed(parent, "PTRACE_GETEVENTMSG");
+		return;
+	}
+	/* The child may already have reported (§5): tracee_get finds or creates it. */
+	struct tracee *child = tracee_get(&s->tasks, (pid_t)msg);
+
+	log_debug("task %d created %d (%s)", parent->tid, child->tid,
+		  child->flags & TRACEE_F_NEW ? "first" : "already reported");
+	tracee_resume(parent, 0);
+}
+
+/* exec from a non-leader thread: it reports under the leader's tid, and the event message
+ * holds its former tid (§4). Its entry moves; the leader's old entry is gone with it. */
+static void on_exec(struct session *s, struct tracee *t)
+{
+	unsigned long former = 0;
+
+	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former) < 0) {
+		tracee_request_failed(t, "PTRACE_GETEVENTMSG");
+		return;
+	}
+	if ((pid_t)former != t->tid) {
+		log_debug("exec: task %d is now %d", (pid_t)former, t->tid);
+		tracee_remove(&s->tasks, (pid_t)former);
+	}
+	if (!s->armed && s->mode != MODE_TRACE)
+		log_debug("exec by %d: policy armed", t->tid);
+	s->armed = true;
+	tracee_resume(t, 0);
+}
+
+static void on_signal_stop(struct session *s, struct tracee *t, int sig)
+{
+	t->stop = STOP_SIGNAL;
+	t->stop_sig = sig;
+	if (sig == SIGSYS && (t->flags & TRACEE_F_TRAP_PENDING))
+		enforce_fix_trap(s, t);
+	tracee_resume(t, sig);
+}
+
+static void on_stop(struct session *s, struct tracee *t, int status)
+{
+	int sig = WSTOPSIG(status);
+	int event = (unsigned)status >> 16;
+
+	t->state = TRACEE_STOPPED;
+	t->flags &= ~TRACEE_F_NEW;
+	switch (event) {
+	case 0:
+		if (sig == (SIGTRAP | 0x80)) {
+			t->stop = STOP_SYSCALL;
+			tracee_resume(t, 0);
+		} else {
+			on_signal_stop(s, t, sig);
+		}
+		return;
+	case PTRACE_EVENT_STOP:
+		t->stop = STOP_EVENT_STOP;
+		on_event_stop(t, sig);
+		return;
+	case PTRACE_EVENT_SECCOMP:
+		t->stop = STOP_SECCOMP;
+		enforce_seccomp_stop(s, t);
+		return;
+	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		t->stop = STOP_CLONE;
+		on_new_task(s, t);
+		return;
+	case PTRACE_EVENT_EXEC:
+		t->stop = STOP_EXEC;
+		on_exec(s, t);
+		return;
+	case PTRACE_EVENT_EXIT:
+		/* Always resumed, even for a SIGKILLed task, or it never dies (§1). */
+		t->stop = STOP_EXIT;
+		tracee_resume(t, 0);
+		return;
+	default:
+		t->stop = STOP_EVENT_STOP;
+		tracee_resume(t, 0);
+	}
+}
+
+void session_dispatch(struct session *s, pid_t tid, int status)
+{
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		on_death(s, tid, status);
+		return;
+	}
+	if (!WIFSTOPPED(status))
+		return;
+	on_stop(s, tracee_get(&s->tasks, tid), status);
+}
+
+static void kill_one(struct tracee *t, void *data)
+{
+	(void)data;
+	kill(t->tid, SIGKILL);
+}
+
+static void detach_one(struct tracee *t, void *data)
+{
+	struct session *s = data;
+
+	if (t->state == TRACEE_STOPPED) {
+		int sig = t->stop == STOP_SIGNAL ? t->stop_sig : 0;
+
+		if (ptrace(PTRACE_DETACH, t->tid, 0, sig) == 0 || errno == ESRCH) {
+			tracee_remove(&s->tasks, t->tid);
+			return;
+		}
+	}
+	if (t->state == TRACEE_RUNNING)
+		ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
+}
+
+/* SIGTERM/SIGINT to octrace (§13): `run` passes it to its command; an enforcing attach kills
+ * what it enforces; an auditing one detaches, leaving no task in a ptrace-stop. */
+static void handle_stop_request(struct session *s, int sig)
+{
+	if (s->forward_stop) {
+		if (s->root_status < 0)
+			kill(s->root, sig);
+		return;
+	}
+	if (s->detach_on_stop) {
+		tracee_for_each(&s->tasks, detach_one, s);
+		return;
+	}
+	log_warn("signal %d: killing the traced processes (enforce mode)", sig);
+	tracee_for_each(&s->tasks, kill_one, NULL);
+}
+
+void session_loop(struct session *s)
+{
+	bool stopping = false;
+
+	for (;;) {
+		int status;
+		pid_t tid;
+
+		if (session_stop_signal) {
+			int sig = session_stop_signal;
+
+			session_stop_signal = 0;
+			stopping = true;
+			handle_stop_request(s, sig);
+		}
+		tid = waitpid(-1, &status, __WALL);
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != ECHILD)
+				log_warn_errno("waitpid");
+			return;
+		}
+		session_dispatch(s, tid, status);
+		if (stopping && s->detach_on_stop && !s->forward_stop)
+			tracee_for_each(&s->tasks, detach_one, s);
+	}
+}
+
+static void stop_handler(int sig)
+{
+	int saved = errno;
+
+	session_stop_signal = sig;
+	/* Wake the loop out of waitpid() even if every task sleeps: an interrupt stop. */
+	if (wake_target > 0)
+		ptrace(PTRACE_INTERRUPT, wake_target, 0, 0);
+	errno = saved;
+}
+
+void session_install_signal_handlers(pid_t wake_tid)
+{
+	struct sigaction sa = { .sa_handler = stop_handler }; /* no SA_RESTART: EINTR wakes */
+	const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+
+	wake_target = wake_tid;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}

@@ -1,0 +1,264 @@
+/* octrace: trace a command or a running process, enforcing an OCI seccomp policy. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "cleanup.h"
+#include "compile.h"
+#include "log.h"
+#include "policy.h"
+#include "session.h"
+
+#define EXIT_USAGE 2
+#define EXIT_TRACER 125
+
+struct options {
+	const char *command;
+	const char *policy;
+	bool complain;
+	bool summary;
+	bool arm_now;
+	char **args; /* CMD for run, PID for attach, FILE for check */
+	int n_args;
+};
+
+static const char usage_text[] =
+	"Usage: octrace run [OPTIONS] [--] CMD [ARGS...]\n"
+	"       octrace attach [OPTIONS] PID\n"
+	"       octrace check POLICY\n"
+	"\n"
+	"Trace a command (run) or every thread of a running process (attach) with ptrace,\n"
+	"following every clone, fork, vfork and exec, and enforce a syscall policy written in\n"
+	"the OCI runtime spec's linux.seccomp format (a bare object, or a whole config.json).\n"
+	"Allowed syscalls never leave the kernel; the others stop in octrace, which applies the\n"
+	"policy's action exactly as the kernel would. `check` validates a policy.\n"
+	"\n"
+	"Options:\n"
+	"  -p, --policy FILE  the policy to enforce (default: none; trace only)\n"
+	"      --complain     record what the policy would do, but allow every syscall\n"
+	"      --summary      print a table of the syscalls that stopped on exit (stderr)\n"
+	"      --arm-now      attach: enforce at once, not from the process's next execve\n"
+	"      --debug        log the tracer's state transitions on stderr\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"Exit status: run and attach exit with the traced process's status, or 128+N if\n"
+	"signal N killed it; 2 for a bad policy or usage; 125 if octrace itself failed;\n"
+	"126/127 if CMD could not be executed.\n";
+
+enum { OPT_COMPLAIN = 256, OPT_SUMMARY, OPT_ARM_NOW, OPT_DEBUG };
+
+static const struct option long_options[] = {
+	{ "policy", required_argument, NULL, 'p' },
+	{ "complain", no_argument, NULL, OPT_COMPLAIN },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "arm-now", no_argument, NULL, OPT_ARM_NOW },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "octrace: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'octrace --help'.\n");
+	return EXIT_USAGE;
+}
+
+static int apply_option(struct options *o, int c)
+{
+	switch (c) {
+	case 'p':
+		o->policy = optarg;
+		return 0;
+	case OPT_COMPLAIN:
+		o->complain = true;
+		return 0;
+	case OPT_SUMMARY:
+		o->summary = true;
+		return 0;
+	case OPT_ARM_NOW:
+		o->arm_now = true;
+		return 0;
+	case OPT_DEBUG:
+		log_debug_enabled = true;
+		return 0;
+	case 'h':
+		fputs(usage_text, stdout);
+		exit(0);
+	default:
+		return usage_error("%s", "invalid option");
+	}
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	if (argc < 2)
+		return usage_error("%s", "missing command (run, attach or check)");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		fputs(usage_text, stdout);
+		exit(0);
+	}
+	o->command = argv[1];
+	optind = 2;
+	/* '+': stop at the first non-option, so CMD's own options are left alone. */
+	while ((c = getopt_long(argc, argv, "+p:h", long_options, NULL)) != -1)
+		if (apply_option(o, c) != 0)
+			return EXIT_USAGE;
+	o->args = argv + optind;
+	o->n_args = argc - optind;
+	return 0;
+}
+
+/* Load and compile; a bad policy is one line on stderr and exit status 2. */
+static int load_policy(const char *path, struct oci_policy **policy, struct oci_filter **filter)
+{
+	cleanup_oci_error struct oci_error *err = NULL;
+
+	if (oci_policy_load(path, policy, &err) < 0 ||
+	    oci_policy_compile(*policy, OCI_COMPILE_TRACER, stderr, filter, &err) < 0) {
+		fprintf(stderr, "%s\n", err->msg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static enum session_mode mode_of(const struct options *o)
+{
+	if (o->policy == NULL)
+		return MODE_TRACE;
+	return o->complain ? MODE_COMPLAIN : MODE_ENFORCE;
+}
+
+static int finish_session(struct session *s, const struct options *o)
+{
+	int code;
+
+	session_loop(s);
+	if (o->summary)
+		summary_print(&s->summary, s->filter, stderr);
+	code = session_exit_code(s);
+	session_destroy(s);
+	return code;
+}
+
+/* The child: wait (blocked in read) until the tracer has attached and armed, then exec. */
+static void __attribute__((noreturn)) run_child(int go_fd, char **argv)
+{
+	char c;
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	while (read(go_fd, &c, 1) < 0 && errno == EINTR)
+		;
+	execvp(argv[0], argv);
+	int code = errno == ENOENT ? 127 : 126;
+
+	fprintf(stderr, "octrace: %s: %s\n", argv[0], strerror(errno));
+	_exit(code);
+}
+
+static int cmd_run(const struct options *o, const struct oci_filter *filter,
+		   const struct oci_policy *policy)
+{
+	cleanup_oci_error struct oci_error *err = NULL;
+	struct session s;
+	int go[2];
+	pid_t pid;
+
+	if (o->n_args < 1)
+		return usage_error("%s", "run: missing CMD");
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return log_warn_errno("pipe"), EXIT_TRACER;
+	pid = fork();
+	if (pid < 0)
+		return log_warn_errno("fork"), EXIT_TRACER;
+	if (pid == 0) {
+		close(go[1]);
+		run_child(go[0], o->args);
+	}
+	close(go[0]);
+	session_init(&s, mode_of(o), policy, filter);
+	s.root = pid;
+	s.forward_stop = true;
+	session_install_signal_handlers(pid);
+	if (attach_process(&s, pid, &err) < 0) {
+		fprintf(stderr, "octrace: %s\n", err->msg);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
+		session_destroy(&s);
+		return EXIT_TRACER;
+	}
+	close(go[1]); /* EOF: the child goes on to exec CMD */
+	return finish_session(&s, o);
+}
+
+static int cmd_attach(const struct options *o, const struct oci_filter *filter,
+		      const struct oci_policy *policy)
+{
+	cleanup_oci_error struct oci_error *err = NULL;
+	struct session s;
+	char *end = NULL;
+	long pid;
+
+	if (o->n_args != 1)
+		return usage_error("%s", "attach: expected exactly one PID");
+	pid = strtol(o->args[0], &end, 10);
+	if (*o->args[0] == '\0' || *end != '\0' || pid <= 0 || pid > 0x3fffffff)
+		return usage_error("attach: invalid PID \"%s\"", o->args[0]);
+	session_init(&s, mode_of(o), policy, filter);
+	s.root = (pid_t)pid;
+	s.armed = o->arm_now;
+	s.detach_on_stop = s.mode != MODE_ENFORCE;
+	session_install_signal_handlers((pid_t)pid);
+	if (attach_process(&s, (pid_t)pid, &err) < 0) {
+		fprintf(stderr, "octrace: %s\n", err->msg);
+		session_destroy(&s);
+		return EXIT_TRACER;
+	}
+	return finish_session(&s, o);
+}
+
+static int cmd_check(const struct options *o)
+{
+	cleanup_oci_policy struct oci_policy *policy = NULL;
+	cleanup_oci_filter struct oci_filter *filter = NULL;
+
+	if (o->n_args != 1)
+		return usage_error("%s", "check: expected exactly one POLICY file");
+	if (load_policy(o->args[0], &policy, &filter) != 0)
+		return EXIT_USAGE;
+	printf("%s: valid: %zu rules, %zu BPF instructions\n", o->args[0], policy->n_rules,
+	       filter->len);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	cleanup_oci_policy struct oci_policy *policy = NULL;
+	cleanup_oci_filter struct oci_filter *filter = NULL;
+	struct options o = { 0 };
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(o.command, "check") == 0)
+		return cmd_check(&o);
+	if (strcmp(o.command, "run") != 0 && strcmp(o.command, "attach") != 0)
+		return usage_error("unknown command \"%s\"", o.command);
+	if (o.policy && load_policy(o.policy, &policy, &filter) != 0)
+		return EXIT_USAGE;
+	if (strcmp(o.command, "run") == 0)
+		return cmd_run(&o, filter, policy);
+	return cmd_attach(&o, filter, policy);
+}

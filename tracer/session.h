@@ -1,0 +1,55 @@
+/* One tracing session: the tasks it follows, the policy it enforces, how it ends. */
+#pragma once
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "compile.h"
+#include "policy.h"
+#include "summary.h"
+#include "tracee.h"
+
+enum session_mode {
+	MODE_TRACE, /* no policy: nothing stops, nothing changes */
+	MODE_ENFORCE, /* the policy's actions are applied */
+	MODE_COMPLAIN, /* the policy's actions are recorded, every syscall allowed */
+};
+
+struct session {
+	struct tracee_table tasks;
+	enum session_mode mode;
+	const struct oci_policy *policy; /* borrowed; NULL in MODE_TRACE */
+	const struct oci_filter *filter; /* borrowed; compiled in OCI_COMPILE_TRACER mode */
+	bool armed; /* an execve completed since attach: the policy applies from now on */
+	bool detach_on_stop; /* on SIGTERM/SIGINT: detach (audit) rather than kill (enforce) */
+	bool forward_stop; /* on SIGTERM/SIGINT: pass the signal to the root (octrace run) */
+	pid_t root; /* tgid whose exit status the session reports */
+	int root_status; /* its wait status; -1 until seen */
+	struct summary summary;
+};
+
+void session_init(struct session *s, enum session_mode mode, const struct oci_policy *policy,
+		  const struct oci_filter *filter);
+void session_destroy(struct session *s);
+
+/* ptrace options for every task of the session. */
+long session_ptrace_options(const struct session *s);
+
+/* Resume a stopped task the way its stop requires (LISTEN for a group-stop, CONT otherwise),
+ * injecting `sig` (signal-delivery-stops only). Interprets ESRCH against the task's state. */
+void tracee_resume(struct tracee *t, int sig);
+/* A ptrace request on `t` failed (errno set): ESRCH makes it DYING, anything else is logged. */
+void tracee_request_failed(struct tracee *t, const char *request);
+
+/* Handle one report of waitpid(). */
+void session_dispatch(struct session *s, pid_t tid, int status);
+/* The wait loop: returns when no traced task is left (ECHILD). */
+void session_loop(struct session *s);
+
+/* Set from signal handlers; checked by the loop. */
+extern volatile sig_atomic_t session_stop_signal;
+void session_install_signal_handlers(pid_t wake_tid);
+
+/* The session's result as a process exit status: the root's code, or 128+signal. */
+int session_exit_code(const struct session *s);

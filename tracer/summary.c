@@ -1,0 +1,100 @@
+#include "summary.h"
+
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+
+static size_t slot_of(const struct summary *sum, uint32_t arch, int nr, uint32_t slot)
+{
+	size_t i = ((uint32_t)nr * 2654435769u ^ arch ^ slot * 40503u) & (sum->cap - 1);
+
+	for (;; i = (i + 1) & (sum->cap - 1)) {
+		const struct summary_entry *e = &sum->entries[i];
+
+		if (e->count == 0 || (e->arch == arch && e->nr == nr && e->slot == slot))
+			return i;
+	}
+}
+
+static void rehash(struct summary *sum, size_t cap)
+{
+	struct summary old = *sum;
+
+	sum->entries = calloc(cap, sizeof(*sum->entries));
+	if (sum->entries == NULL)
+		abort();
+	sum->cap = cap;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.entries[i].count)
+			sum->entries[slot_of(sum, old.entries[i].arch, old.entries[i].nr,
+					     old.entries[i].slot)] = old.entries[i];
+	free(old.entries);
+}
+
+void summary_add(struct summary *sum, uint32_t arch, int nr, uint32_t slot)
+{
+	if ((sum->used + 1) * 2 > sum->cap)
+		rehash(sum, sum->cap ? sum->cap * 2 : 64);
+	struct summary_entry *e = &sum->entries[slot_of(sum, arch, nr, slot)];
+
+	if (e->count == 0) {
+		*e = (struct summary_entry){ .arch = arch, .nr = nr, .slot = slot };
+		sum->used++;
+	}
+	e->count++;
+}
+
+static int by_count(const void *a, const void *b)
+{
+	const struct summary_entry *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->nr - y->nr;
+}
+
+static void print_action(const struct oci_filter *filter, uint32_t slot, FILE *out)
+{
+	if (filter == NULL || slot >= filter->n_slots) {
+		fprintf(out, "SCMP_ACT_TRACE(%u)", slot);
+		return;
+	}
+	const struct oci_slot *sl = &filter->slots[slot];
+
+	if (sl->action == OCI_ACT_ERRNO || sl->action == OCI_ACT_TRACE)
+		fprintf(out, "%s(%u)", oci_action_name(sl->action), sl->errno_ret);
+	else
+		fputs(oci_action_name(sl->action), out);
+}
+
+void summary_print(const struct summary *sum, const struct oci_filter *filter, FILE *out)
+{
+	cleanup_free struct summary_entry *rows = calloc(sum->used + 1, sizeof(*rows));
+	size_t n = 0;
+
+	if (rows == NULL)
+		return;
+	for (size_t i = 0; i < sum->cap; i++)
+		if (sum->entries[i].count)
+			rows[n++] = sum->entries[i];
+	qsort(rows, n, sizeof(*rows), by_count);
+	fprintf(out, "%-24s %10s  %s\n", "syscall", "calls", "action");
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *name = seccomp_syscall_resolve_num_arch(rows[i].arch, rows[i].nr);
+
+		if (name)
+			fprintf(out, "%-24s %10lu  ", name, rows[i].count);
+		else
+			fprintf(out, "syscall_%-16d %10lu  ", rows[i].nr, rows[i].count);
+		print_action(filter, rows[i].slot, out);
+		fputc('\n', out);
+	}
+}
+
+void summary_free(struct summary *sum)
+{
+	free(sum->entries);
+	memset(sum, 0, sizeof(*sum));
+}
