@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "inject.h"
@@ -19,6 +20,22 @@ static void closedirp(DIR **d)
 {
 	if (*d)
 		closedir(*d);
+}
+
+static bool traced_by_us(pid_t tid)
+{
+	char path[64], line[256];
+	cleanup_file FILE *f = NULL;
+	long tracer = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %ld", &tracer) == 1)
+			break;
+	return tracer == getpid();
 }
 
 /* One pass over /proc/PID/task: seize and interrupt every thread not seized yet.
@@ -43,6 +60,13 @@ static int seize_pass(struct session *s, pid_t pid, struct oci_error **err)
 		if (ptrace(PTRACE_SEIZE, tid, 0, session_ptrace_options(s)) < 0) {
 			if (errno == ESRCH)
 				continue;
+			/* Created by a thread we seized already: auto-attached, first stop
+			 * not collected yet. */
+			if (errno == EPERM && traced_by_us(tid)) {
+				tracee_get(&s->tasks, tid);
+				added++;
+				continue;
+			}
 			return oci_fail(err, errno, "cannot trace process %d (thread %d): %s%s", pid,
 					tid, strerror(errno),
 					errno == EPERM ? " (already traced, or no permission)" : "");
@@ -149,15 +173,6 @@ static void resume_one(struct tracee *t, void *data)
 		tracee_resume(t, t->stop == STOP_SIGNAL ? t->stop_sig : 0);
 }
 
-static void detach_one(struct tracee *t, void *data)
-{
-	struct session *s = data;
-
-	if (t->state == TRACEE_STOPPED)
-		ptrace(PTRACE_DETACH, t->tid, 0, t->stop == STOP_SIGNAL ? t->stop_sig : 0);
-	tracee_remove(&s->tasks, t->tid);
-}
-
 static int seize_all(struct session *s, pid_t pid, struct oci_error **err)
 {
 	int added;
@@ -190,6 +205,6 @@ int attach_process(struct session *s, pid_t pid, struct oci_error **err)
 	tracee_for_each(&s->tasks, resume_one, NULL);
 	return 0;
 fail:
-	tracee_for_each(&s->tasks, detach_one, s);
+	session_detach_all(s);
 	return -1;
 }

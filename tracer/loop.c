@@ -4,8 +4,10 @@
  * PTRACE_EVENT_EXIT can hold up the death of its whole thread group (§14). */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 
 #include "enforce.h"
@@ -146,33 +148,84 @@ static void kill_one(struct tracee *t, void *data)
 	kill(t->tid, SIGKILL);
 }
 
+/* Let go of a stopped task, passing on the signal of a signal-delivery-stop. A pending
+ * seccomp stop is denied first (ENOSYS, as with no tracer): detaching would run it (§14). */
+static void detach_stopped(struct session *s, struct tracee *t)
+{
+	int sig = t->stop == STOP_SIGNAL ? t->stop_sig : 0;
+
+	if (t->stop == STOP_SECCOMP && s->mode == MODE_ENFORCE &&
+	    ptrace(PTRACE_POKEUSER, t->tid, offsetof(struct user_regs_struct, orig_rax), -1) == 0)
+		ptrace(PTRACE_POKEUSER, t->tid, offsetof(struct user_regs_struct, rax), -ENOSYS);
+	if (t->stop == STOP_EXIT) {
+		tracee_resume(t, 0);
+		return;
+	}
+	if (ptrace(PTRACE_DETACH, t->tid, 0, sig) < 0 && errno != ESRCH) {
+		log_warn_errno("detach %d", t->tid);
+		tracee_resume(t, sig);
+		return;
+	}
+	tracee_remove(&s->tasks, t->tid);
+}
+
 static void detach_one(struct tracee *t, void *data)
 {
 	struct session *s = data;
 
-	if (t->state == TRACEE_STOPPED) {
-		int sig = t->stop == STOP_SIGNAL ? t->stop_sig : 0;
+	if (t->state == TRACEE_STOPPED)
+		detach_stopped(s, t);
+	else if (t->state == TRACEE_RUNNING && ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+		tracee_request_failed(t, "PTRACE_INTERRUPT");
+	else if (t->state == TRACEE_EXITING)
+		/* past its exit stop, maybe a zombie leader whose status waits for the other
+		 * threads: nothing to detach, and octrace's exit releases it */
+		tracee_remove(&s->tasks, t->tid);
+}
 
-		if (ptrace(PTRACE_DETACH, t->tid, 0, sig) == 0 || errno == ESRCH) {
-			tracee_remove(&s->tasks, t->tid);
-			return;
+/* Detach from every task, leaving none in a ptrace-stop: running ones are interrupted and
+ * let go at their next stop; dying ones are waited for. */
+void session_detach_all(struct session *s)
+{
+	tracee_for_each(&s->tasks, detach_one, s);
+	while (s->tasks.count > 0) {
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL);
+
+		if (tid < 0 && errno == EINTR)
+			continue;
+		if (tid < 0)
+			break;
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			on_death(s, tid, status);
+			continue;
 		}
+		struct tracee *t = tracee_get(&s->tasks, tid);
+
+		t->state = TRACEE_STOPPED;
+		t->stop = (status >> 16) == PTRACE_EVENT_EXIT ? STOP_EXIT
+			  : (status >> 16) == 0		       ? STOP_SIGNAL
+			  : (status >> 16) == PTRACE_EVENT_SECCOMP ? STOP_SECCOMP
+								   : STOP_EVENT_STOP;
+		t->stop_sig = WSTOPSIG(status);
+		if (t->stop == STOP_SIGNAL && t->stop_sig == (SIGTRAP | 0x80))
+			t->stop = STOP_SYSCALL;
+		detach_stopped(s, t);
 	}
-	if (t->state == TRACEE_RUNNING)
-		ptrace(PTRACE_INTERRUPT, t->tid, 0, 0);
 }
 
 /* SIGTERM/SIGINT to octrace (§13): `run` passes it to its command; an enforcing attach kills
  * what it enforces; an auditing one detaches, leaving no task in a ptrace-stop. */
 static void handle_stop_request(struct session *s, int sig)
 {
+	s->stopped_by = sig;
 	if (s->forward_stop) {
 		if (s->root_status < 0)
 			kill(s->root, sig);
 		return;
 	}
 	if (s->detach_on_stop) {
-		tracee_for_each(&s->tasks, detach_one, s);
+		session_detach_all(s);
 		return;
 	}
 	log_warn("signal %d: killing the traced processes (enforce mode)", sig);
@@ -181,8 +234,6 @@ static void handle_stop_request(struct session *s, int sig)
 
 void session_loop(struct session *s)
 {
-	bool stopping = false;
-
 	for (;;) {
 		int status;
 		pid_t tid;
@@ -191,7 +242,6 @@ void session_loop(struct session *s)
 			int sig = session_stop_signal;
 
 			session_stop_signal = 0;
-			stopping = true;
 			handle_stop_request(s, sig);
 		}
 		tid = waitpid(-1, &status, __WALL);
@@ -203,8 +253,6 @@ void session_loop(struct session *s)
 			return;
 		}
 		session_dispatch(s, tid, status);
-		if (stopping && s->detach_on_stop && !s->forward_stop)
-			tracee_for_each(&s->tasks, detach_one, s);
 	}
 }
 

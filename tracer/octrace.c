@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "caps.h"
 #include "cleanup.h"
 #include "compile.h"
 #include "log.h"
@@ -151,6 +152,14 @@ static int finish_session(struct session *s, const struct options *o)
 	return code;
 }
 
+/* As root, keep only the capabilities the tracer uses; as anyone else there is nothing to
+ * drop (and nothing to attach to beyond one's own processes). */
+static void drop_privileges(void)
+{
+	if (geteuid() == 0 && caps_drop_to_tracer() < 0)
+		log_warn_errno("dropping capabilities");
+}
+
 /* The child: wait (blocked in read) until the tracer has attached and armed, then exec. */
 static void __attribute__((noreturn)) run_child(int go_fd, char **argv)
 {
@@ -188,6 +197,7 @@ static int cmd_run(const struct options *o, const struct oci_filter *filter,
 		run_child(go[0], o->args);
 	}
 	close(go[0]);
+	drop_privileges();
 	session_init(&s, mode_of(o), policy, filter);
 	s.root = pid;
 	s.forward_stop = true;
@@ -216,6 +226,7 @@ static int cmd_attach(const struct options *o, const struct oci_filter *filter,
 	pid = strtol(o->args[0], &end, 10);
 	if (*o->args[0] == '\0' || *end != '\0' || pid <= 0 || pid > 0x3fffffff)
 		return usage_error("attach: invalid PID \"%s\"", o->args[0]);
+	drop_privileges();
 	session_init(&s, mode_of(o), policy, filter);
 	s.root = (pid_t)pid;
 	s.armed = o->arm_now;

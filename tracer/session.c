@@ -77,7 +77,7 @@ void tracee_resume(struct tracee *t, int sig)
 int session_exit_code(const struct session *s)
 {
 	if (s->root_status < 0)
-		return 125;
+		return s->stopped_by ? 128 + s->stopped_by : 125;
 	if (WIFEXITED(s->root_status))
 		return WEXITSTATUS(s->root_status);
 	if (WIFSIGNALED(s->root_status))

@@ -26,6 +26,7 @@ struct session {
 	bool forward_stop; /* on SIGTERM/SIGINT: pass the signal to the root (octrace run) */
 	pid_t root; /* tgid whose exit status the session reports */
 	int root_status; /* its wait status; -1 until seen */
+	int stopped_by; /* the signal that made octrace stop tracing, or 0 */
 	struct summary summary;
 };
 
@@ -44,6 +45,8 @@ void tracee_request_failed(struct tracee *t, const char *request);
 
 /* Handle one report of waitpid(). */
 void session_dispatch(struct session *s, pid_t tid, int status);
+/* Detach from every task; returns when none is left traced. */
+void session_detach_all(struct session *s);
 /* The wait loop: returns when no traced task is left (ECHILD). */
 void session_loop(struct session *s);
 
