@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <errno.h>
+#include <seccomp.h>
 
 static inline void cleanup_freep(void *p)
 {
@@ -30,9 +31,16 @@ static inline void cleanup_filep(FILE **f)
 	}
 }
 
+static inline void cleanup_seccompp(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
 #define cleanup_free __attribute__((cleanup(cleanup_freep)))
 #define cleanup_close __attribute__((cleanup(cleanup_closep)))
 #define cleanup_file __attribute__((cleanup(cleanup_filep)))
+#define cleanup_seccomp __attribute__((cleanup(cleanup_seccompp)))
 
 /* Take ownership out of a cleanup variable: returns the value and leaves NULL behind. */
 #define steal_pointer(pp)                                                                          \

@@ -21,6 +21,12 @@
 #define OCI_NR_RESERVED_KILL_PROCESS 0x3fffff02
 #define OCI_NR_RESERVED_TRAP 0x3fffff03
 
+/* TRACE data = OCI_TRACE_DATA_BASE + slot. Filters stack, and a tie between two TRACE results
+ * goes to the newer filter: a container's own profile with SCMP_ACT_TRACE(errno) (small
+ * numbers) must not be mistaken for one of our slots. */
+#define OCI_TRACE_DATA_BASE 0x8000
+#define OCI_MAX_SLOTS (0x10000 - OCI_TRACE_DATA_BASE)
+
 enum oci_compile_mode {
 	OCI_COMPILE_KERNEL,
 	OCI_COMPILE_TRACER,
@@ -35,7 +41,7 @@ struct oci_slot {
 struct oci_filter {
 	struct sock_filter *insns; /* owned */
 	size_t len;
-	struct oci_slot *slots; /* owned; TRACE data == index (OCI_COMPILE_TRACER only) */
+	struct oci_slot *slots; /* owned; TRACE data == OCI_TRACE_DATA_BASE + index (TRACER mode) */
 	size_t n_slots;
 	uint32_t flags; /* SECCOMP_FILTER_FLAG_* requested by the policy */
 };
@@ -45,6 +51,14 @@ struct oci_filter {
 int oci_policy_compile(const struct oci_policy *p, enum oci_compile_mode mode, FILE *warn,
 		       struct oci_filter **out, struct oci_error **err);
 void oci_filter_free(struct oci_filter *f);
+
+/* The slot a SECCOMP_RET_TRACE data value names, or NULL when it is not ours. */
+static inline const struct oci_slot *oci_filter_slot(const struct oci_filter *f, uint32_t data)
+{
+	if (f == NULL || data < OCI_TRACE_DATA_BASE || data - OCI_TRACE_DATA_BASE >= f->n_slots)
+		return NULL;
+	return &f->slots[data - OCI_TRACE_DATA_BASE];
+}
 
 static inline void cleanup_oci_filterp(struct oci_filter **f)
 {

@@ -44,7 +44,8 @@ struct oci_rule {
 	size_t n_names;
 	enum oci_action action;
 	bool has_errno_ret;
-	uint32_t errno_ret; /* effective value: runc's default (EPERM) when absent */
+	uint32_t errno_ret; /* effective value: runc's default (EPERM) when absent; 0 for
+			     * actions other than ERRNO and TRACE, which carry no data */
 	struct oci_arg *args; /* owned */
 	size_t n_args;
 };
@@ -54,7 +55,7 @@ struct oci_policy {
 	char *json_prefix; /* "" for a bare policy, "linux.seccomp." inside a config.json */
 	enum oci_action default_action;
 	bool has_default_errno_ret;
-	uint32_t default_errno_ret; /* effective value (EPERM when absent) */
+	uint32_t default_errno_ret; /* effective value for ERRNO/TRACE (EPERM when absent), else 0 */
 	uint32_t *archs; /* AUDIT_ARCH_* / SCMP_ARCH_* values, as libseccomp's token */
 	size_t n_archs;
 	uint32_t filter_flags; /* SECCOMP_FILTER_FLAG_* bits from "flags" */
@@ -76,9 +77,16 @@ const char *oci_op_name(enum oci_op op);
 
 /* Userspace evaluation with exactly the semantics of the compiled filter (runc's rules):
  * which action applies to syscall `nr` of `audit_arch` with `args`. Returns the index of
- * the rule (syscalls[] position) that decided it, or -1 when the default action applies. */
+ * the rule (syscalls[] position) that decided it, or -1 when the default action applies,
+ * or -2 (action KILL_THREAD) when the policy does not cover `audit_arch` (libseccomp's
+ * bad-arch action, as runc leaves it). See match.c for libseccomp's precedence rules. */
 int oci_policy_match(const struct oci_policy *p, uint32_t audit_arch, int nr,
 		     const uint64_t args[6], enum oci_action *action, uint32_t *errno_ret);
+
+/* True when runc skips the rule because its action (and errno) is the default one. */
+bool oci_rule_is_default(const struct oci_policy *p, const struct oci_rule *r);
+/* True for the native architecture and for every listed one (libseccomp token). */
+bool oci_policy_has_arch(const struct oci_policy *p, uint32_t token);
 
 static inline void cleanup_oci_policyp(struct oci_policy **p)
 {

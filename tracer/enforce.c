@@ -43,13 +43,6 @@ static void divert_to(struct tracee *t, long reserved_nr)
 	poke_reg(t, REG_OFFSET(orig_rax), reserved_nr);
 }
 
-static const struct oci_slot *slot_for(const struct session *s, uint32_t data)
-{
-	if (s->filter == NULL || data >= s->filter->n_slots)
-		return NULL;
-	return &s->filter->slots[data];
-}
-
 static void apply(struct tracee *t, const struct oci_slot *slot, int nr)
 {
 	switch (slot->action) {
@@ -92,7 +85,7 @@ void enforce_seccomp_stop(struct session *s, struct tracee *t)
 	}
 	/* Until the traced program's own execve, the stops are the runtime's setup. A TRACE
 	 * from a filter that is not ours (data out of range) is allowed, as SCMP_ACT_TRACE. */
-	slot = slot_for(s, info.seccomp.ret_data);
+	slot = oci_filter_slot(s->filter, info.seccomp.ret_data);
 	if (s->armed) {
 		summary_add(&s->summary, info.arch, (int)info.seccomp.nr, info.seccomp.ret_data);
 		if (slot && s->mode == MODE_ENFORCE)

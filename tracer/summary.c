@@ -6,14 +6,14 @@
 
 #include "cleanup.h"
 
-static size_t slot_of(const struct summary *sum, uint32_t arch, int nr, uint32_t slot)
+static size_t slot_of(const struct summary *sum, uint32_t arch, int nr, uint32_t data)
 {
-	size_t i = ((uint32_t)nr * 2654435769u ^ arch ^ slot * 40503u) & (sum->cap - 1);
+	size_t i = ((uint32_t)nr * 2654435769u ^ arch ^ data * 40503u) & (sum->cap - 1);
 
 	for (;; i = (i + 1) & (sum->cap - 1)) {
 		const struct summary_entry *e = &sum->entries[i];
 
-		if (e->count == 0 || (e->arch == arch && e->nr == nr && e->slot == slot))
+		if (e->count == 0 || (e->arch == arch && e->nr == nr && e->data == data))
 			return i;
 	}
 }
@@ -29,18 +29,18 @@ static void rehash(struct summary *sum, size_t cap)
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.entries[i].count)
 			sum->entries[slot_of(sum, old.entries[i].arch, old.entries[i].nr,
-					     old.entries[i].slot)] = old.entries[i];
+					     old.entries[i].data)] = old.entries[i];
 	free(old.entries);
 }
 
-void summary_add(struct summary *sum, uint32_t arch, int nr, uint32_t slot)
+void summary_add(struct summary *sum, uint32_t arch, int nr, uint32_t data)
 {
 	if ((sum->used + 1) * 2 > sum->cap)
 		rehash(sum, sum->cap ? sum->cap * 2 : 64);
-	struct summary_entry *e = &sum->entries[slot_of(sum, arch, nr, slot)];
+	struct summary_entry *e = &sum->entries[slot_of(sum, arch, nr, data)];
 
 	if (e->count == 0) {
-		*e = (struct summary_entry){ .arch = arch, .nr = nr, .slot = slot };
+		*e = (struct summary_entry){ .arch = arch, .nr = nr, .data = data };
 		sum->used++;
 	}
 	e->count++;
@@ -55,13 +55,14 @@ static int by_count(const void *a, const void *b)
 	return x->nr - y->nr;
 }
 
-static void print_action(const struct oci_filter *filter, uint32_t slot, FILE *out)
+static void print_action(const struct oci_filter *filter, uint32_t data, FILE *out)
 {
-	if (filter == NULL || slot >= filter->n_slots) {
-		fprintf(out, "SCMP_ACT_TRACE(%u)", slot);
+	const struct oci_slot *sl = oci_filter_slot(filter, data);
+
+	if (sl == NULL) { /* SCMP_ACT_TRACE of a filter that is not ours */
+		fprintf(out, "SCMP_ACT_TRACE(%u)", data);
 		return;
 	}
-	const struct oci_slot *sl = &filter->slots[slot];
 
 	if (sl->action == OCI_ACT_ERRNO || sl->action == OCI_ACT_TRACE)
 		fprintf(out, "%s(%u)", oci_action_name(sl->action), sl->errno_ret);
@@ -88,7 +89,7 @@ void summary_print(const struct summary *sum, const struct oci_filter *filter, F
 			fprintf(out, "%-24s %10lu  ", name, rows[i].count);
 		else
 			fprintf(out, "syscall_%-16d %10lu  ", rows[i].nr, rows[i].count);
-		print_action(filter, rows[i].slot, out);
+		print_action(filter, rows[i].data, out);
 		fputc('\n', out);
 	}
 }

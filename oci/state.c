@@ -1,0 +1,231 @@
+/* Parsing the OCI state (runtime spec "State") and the parts of config.json a hook uses. */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "json.h"
+
+#define OCI_CONFIG_MAX_SIZE (16u << 20)
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		abort();
+	return d;
+}
+
+static void kv_free(struct oci_kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+void oci_state_free(struct oci_state *s)
+{
+	if (s == NULL)
+		return;
+	free(s->id);
+	free(s->bundle);
+	free(s->status);
+	kv_free(s->annotations, s->n_annotations);
+	free(s);
+}
+
+void oci_bundle_config_free(struct oci_bundle_config *c)
+{
+	if (c == NULL)
+		return;
+	kv_free(c->annotations, c->n_annotations);
+	free(c);
+}
+
+const char *oci_annotation(const struct oci_kv *kv, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(kv[i].key, key) == 0)
+			return kv[i].value;
+	return NULL;
+}
+
+int oci_read_fd(int fd, size_t max, char **out, size_t *out_len)
+{
+	cleanup_free char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	do {
+		if (len == cap) {
+			if (cap >= max) {
+				errno = EFBIG;
+				return -1;
+			}
+			cap = cap ? cap * 2 : 16384;
+			cap = cap > max ? max : cap;
+			buf = realloc(buf, cap + 1);
+			if (buf == NULL)
+				abort();
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		len += n > 0 ? n : 0;
+	} while (n != 0);
+	buf[len] = '\0';
+	*out = steal_pointer(&buf);
+	*out_len = len;
+	return 0;
+}
+
+/* Required string member; "NAME: KEY: missing" or "...: expected a string, got X". */
+static int member_string(const struct json *obj, const char *key, bool required, char **out,
+			 struct oci_error **err)
+{
+	const struct json *v = json_get(obj, key);
+	const char *s;
+
+	if (v == NULL || v->type == JSON_NULL) {
+		if (required)
+			return oci_fail(err, EINVAL, "%s: missing", key);
+		return 0;
+	}
+	if (json_string(v, &s, err) < 0)
+		return oci_error_wrap(err, "%s", key);
+	if (strlen(s) != v->text_len)
+		return oci_fail(err, EINVAL, "%s: contains a NUL byte", key);
+	*out = xstrdup(s);
+	return 0;
+}
+
+/* "annotations": an object of strings, as the spec says. */
+static int parse_annotations(const struct json *doc, struct oci_kv **out, size_t *n,
+			     struct oci_error **err)
+{
+	const struct json *a = json_get(doc, "annotations");
+
+	if (a == NULL || a->type == JSON_NULL)
+		return 0;
+	if (json_expect(a, JSON_OBJECT, err) < 0)
+		return oci_error_wrap(err, "annotations");
+	struct oci_kv *kv = calloc(a->len + 1, sizeof(*kv));
+
+	if (kv == NULL)
+		abort();
+	for (size_t i = 0; i < a->len; i++) {
+		const char *s;
+
+		if (json_string(a->items[i], &s, err) < 0) {
+			cleanup_free char *path = json_path_key("annotations", a->keys[i]);
+
+			kv_free(kv, i);
+			return oci_error_wrap(err, "%s", path);
+		}
+		kv[i].key = xstrdup(a->keys[i]);
+		kv[i].value = xstrdup(s);
+	}
+	*out = kv;
+	*n = a->len;
+	return 0;
+}
+
+static int parse_state_doc(struct oci_state *s, const struct json *doc, struct oci_error **err)
+{
+	const struct json *pid = json_get(doc, "pid");
+	uint64_t v;
+
+	if (json_expect(doc, JSON_OBJECT, err) < 0)
+		return -1;
+	if (member_string(doc, "id", true, &s->id, err) < 0 ||
+	    member_string(doc, "bundle", true, &s->bundle, err) < 0 ||
+	    member_string(doc, "status", false, &s->status, err) < 0)
+		return -1;
+	if (pid == NULL)
+		return oci_fail(err, EINVAL, "pid: missing");
+	if (json_uint(pid, 0x3fffffff, &v, err) < 0)
+		return oci_error_wrap(err, "pid");
+	if (v == 0)
+		return oci_fail(err, EINVAL, "pid: 0 is not a process");
+	if (*s->id == '\0')
+		return oci_fail(err, EINVAL, "id: empty");
+	if (s->bundle[0] != '/')
+		return oci_fail(err, EINVAL, "bundle: not an absolute path");
+	s->pid = (pid_t)v;
+	return parse_annotations(doc, &s->annotations, &s->n_annotations, err);
+}
+
+int oci_state_parse(const char *name, const char *buf, size_t len, struct oci_state **out,
+		    struct oci_error **err)
+{
+	cleanup_json struct json *doc = NULL;
+	cleanup_oci_state struct oci_state *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		abort();
+	if (json_parse(buf, len, &doc, err) < 0 || parse_state_doc(s, doc, err) < 0)
+		return oci_error_wrap(err, "%s", name);
+	*out = steal_pointer(&s);
+	return 0;
+}
+
+static bool has_new_pid_ns(const struct json *linux_obj)
+{
+	const struct json *ns = json_get(linux_obj, "namespaces");
+
+	if (ns == NULL || ns->type != JSON_ARRAY)
+		return false;
+	for (size_t i = 0; i < ns->len; i++) {
+		const struct json *type = json_get(ns->items[i], "type");
+		const struct json *path = json_get(ns->items[i], "path");
+
+		if (type && type->type == JSON_STRING && strcmp(type->text, "pid") == 0 &&
+		    (path == NULL || (path->type == JSON_STRING && path->text[0] == '\0')))
+			return true;
+	}
+	return false;
+}
+
+static int parse_config_doc(struct oci_bundle_config *c, const struct json *doc,
+			    struct oci_error **err)
+{
+	const struct json *linux_obj;
+
+	if (json_expect(doc, JSON_OBJECT, err) < 0)
+		return -1;
+	linux_obj = json_get(doc, "linux");
+	if (linux_obj && linux_obj->type != JSON_NULL && json_expect(linux_obj, JSON_OBJECT, err) < 0)
+		return oci_error_wrap(err, "linux");
+	const struct json *seccomp = json_get(linux_obj, "seccomp");
+
+	c->has_seccomp = seccomp && seccomp->type != JSON_NULL;
+	c->new_pid_ns = has_new_pid_ns(linux_obj);
+	return parse_annotations(doc, &c->annotations, &c->n_annotations, err);
+}
+
+int oci_bundle_config_load(const char *path, struct oci_bundle_config **out,
+			   struct oci_error **err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	cleanup_free char *buf = NULL;
+	cleanup_json struct json *doc = NULL;
+	cleanup_oci_bundle_config struct oci_bundle_config *c = calloc(1, sizeof(*c));
+	size_t len;
+
+	if (c == NULL)
+		abort();
+	if (fd < 0 || oci_read_fd(fd, OCI_CONFIG_MAX_SIZE, &buf, &len) < 0)
+		return oci_fail(err, errno, "%s: cannot read: %s", path, strerror(errno));
+	if (json_parse(buf, len, &doc, err) < 0 || parse_config_doc(c, doc, err) < 0)
+		return oci_error_wrap(err, "%s", path);
+	*out = steal_pointer(&c);
+	return 0;
+}

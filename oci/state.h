@@ -1,0 +1,57 @@
+/* The OCI state a runtime hands a hook on stdin, and what the hook needs from the bundle's
+ * config.json (annotations, whether a seccomp policy and a new pid namespace are set). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct oci_kv {
+	char *key; /* owned */
+	char *value; /* owned */
+};
+
+struct oci_state {
+	char *id;
+	pid_t pid;
+	char *bundle;
+	char *status;
+	struct oci_kv *annotations; /* owned, may be empty */
+	size_t n_annotations;
+};
+
+struct oci_bundle_config {
+	struct oci_kv *annotations; /* owned */
+	size_t n_annotations;
+	bool has_seccomp; /* linux.seccomp is set */
+	bool new_pid_ns; /* linux.namespaces holds a "pid" entry without a path */
+};
+
+/* `name` is used in messages ("state"). id, pid and bundle are required. */
+int oci_state_parse(const char *name, const char *buf, size_t len, struct oci_state **out,
+		    struct oci_error **err);
+void oci_state_free(struct oci_state *s);
+
+int oci_bundle_config_load(const char *path, struct oci_bundle_config **out,
+			   struct oci_error **err);
+void oci_bundle_config_free(struct oci_bundle_config *c);
+
+/* The value of annotation `key`, or NULL. */
+const char *oci_annotation(const struct oci_kv *kv, size_t n, const char *key);
+
+/* Read a whole file descriptor (pipes and /proc files too), at most `max` bytes. */
+int oci_read_fd(int fd, size_t max, char **out, size_t *out_len);
+
+static inline void cleanup_oci_statep(struct oci_state **s)
+{
+	oci_state_free(*s);
+}
+#define cleanup_oci_state __attribute__((cleanup(cleanup_oci_statep)))
+
+static inline void cleanup_oci_bundle_configp(struct oci_bundle_config **c)
+{
+	oci_bundle_config_free(*c);
+}
+#define cleanup_oci_bundle_config __attribute__((cleanup(cleanup_oci_bundle_configp)))

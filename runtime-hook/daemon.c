@@ -1,0 +1,275 @@
+/* The daemon: setsid, stdio to the container's log, only CAP_SYS_PTRACE and CAP_KILL left,
+ * no_new_privs; it verifies the pid (pidfd_open, pid namespace init), seizes every thread
+ * through the core's attach path, arms the policy, then writes "ok" to the handshake pipe
+ * and follows the container to its end. The hook returns when it reads "ok" (or an error,
+ * or nothing before the timeout). */
+#include "daemon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "caps.h"
+#include "cleanup.h"
+#include "log.h"
+
+#define HANDSHAKE_MAX 1024
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int pidfd_alive(int pidfd)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0);
+}
+
+/* The admin's log directory (created if missing), the log file inside it. Never follows a
+ * symlink for the file: its name may come from an annotation. */
+static int open_log(const struct hook_args *a, const struct hook_plan *plan,
+		    struct oci_error **err)
+{
+	cleanup_close int dir = open(a->log_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	int fd;
+
+	if (dir < 0 && errno == ENOENT && mkdir(a->log_dir, 0750) == 0)
+		dir = open(a->log_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (dir < 0)
+		return oci_fail(err, errno, "log directory %s: %s", a->log_dir, strerror(errno));
+	fd = openat(dir, plan->log_name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+		    0640);
+	if (fd < 0)
+		return oci_fail(err, errno, "log %s/%s: %s", a->log_dir, plan->log_name,
+				strerror(errno));
+	return fd;
+}
+
+static long nspid_innermost(pid_t pid)
+{
+	char path[64], line[256];
+	cleanup_file FILE *f = NULL;
+	long last = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NSpid:", 6) != 0)
+			continue;
+		for (char *tok = strtok(line + 6, " \t\n"); tok; tok = strtok(NULL, " \t\n"))
+			last = strtol(tok, NULL, 10);
+	}
+	return last;
+}
+
+/* The pid must be the container's init: alive, and pid 1 of its own pid namespace when the
+ * bundle asks for one (a reused pid would not be). */
+static int verify_pid(const struct oci_state *st, const struct hook_plan *plan, int *pidfd,
+		      struct oci_error **err)
+{
+	*pidfd = pidfd_open_(st->pid);
+	if (*pidfd < 0)
+		return oci_fail(err, errno, "container %s: pid %d: %s", st->id, st->pid,
+				errno == ESRCH ? "no such process" : strerror(errno));
+	if (plan->new_pid_ns && nspid_innermost(st->pid) != 1)
+		return oci_fail(err, ESRCH,
+				"container %s: pid %d is not the init of a new pid namespace "
+				"(gone and reused?)",
+				st->id, st->pid);
+	return 0;
+}
+
+static void timestamp(FILE *f)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "%s.%09ldZ ", buf, ts.tv_nsec);
+}
+
+static const char *mode_name(enum session_mode m)
+{
+	return m == MODE_ENFORCE ? "enforce" : m == MODE_COMPLAIN ? "complain" : "trace";
+}
+
+/* Keep only the fds the daemon uses: nothing of the runtime's stays open. */
+static void close_other_fds(int keep1, int keep2, int keep3)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		int fd = atoi(de->d_name);
+
+		if (fd > 2 && fd != dirfd(d) && fd != keep1 && fd != keep2 && fd != keep3)
+			close(fd);
+	}
+	closedir(d);
+}
+
+static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(int fd, const char *fmt, ...)
+{
+	char buf[HANDSHAKE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	if (write(fd, buf, n) < 0)
+		log_warn_errno("handshake");
+}
+
+static void __attribute__((noreturn))
+run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int log_fd)
+{
+	cleanup_oci_error struct oci_error *err = NULL;
+	struct session s;
+	int pidfd = -1, null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	dup2(null, 0);
+	dup2(log_fd, 1);
+	dup2(log_fd, 2);
+	close_other_fds(ready, log_fd, null);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	report(ready, "pid %d\n", getpid());
+	if (caps_drop_to_tracer() < 0)
+		log_warn_errno("dropping capabilities");
+	session_init(&s, plan->mode, plan->policy, plan->filter);
+	s.root = st->pid;
+	s.detach_on_stop = plan->mode != MODE_ENFORCE;
+	session_install_signal_handlers(st->pid);
+	if (verify_pid(st, plan, &pidfd, &err) < 0 || attach_process(&s, st->pid, &err) < 0 ||
+	    (pidfd_alive(pidfd) < 0 &&
+	     oci_fail(&err, errno, "container %s: pid %d exited while octrace attached", st->id,
+		      st->pid) < 0)) {
+		timestamp(stderr);
+		fprintf(stderr, "octrace-hook: %s\n", err->msg);
+		report(ready, "error %s\n", err->msg);
+		_exit(1);
+	}
+	timestamp(stderr);
+	fprintf(stderr, "octrace: container %s: attached to pid %d, %zu threads, mode %s\n", st->id,
+		st->pid, s.tasks.count, mode_name(plan->mode));
+	report(ready, "ok\n");
+	close(ready);
+	session_loop(&s);
+	summary_print(&s.summary, s.filter, stderr);
+	timestamp(stderr);
+	fprintf(stderr, "octrace: container %s: init exited, status %d\n", st->id,
+		session_exit_code(&s));
+	_exit(0);
+}
+
+/* Read the handshake until "ok", "error ..." or EOF, within the deadline. */
+static int read_handshake(int fd, unsigned timeout_ms, char *buf, size_t size)
+{
+	struct timespec start, now;
+	size_t len = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long elapsed;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed >= (long)timeout_ms)
+			return -ETIMEDOUT;
+		int rc = poll(&p, 1, (int)(timeout_ms - elapsed));
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return rc < 0 ? -errno : -ETIMEDOUT;
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+		buf[len] = '\0';
+		if (strstr(buf, "ok\n") || (strstr(buf, "error ") && strchr(strstr(buf, "error "), '\n')))
+			break;
+	}
+	buf[len] = '\0';
+	return 0;
+}
+
+static int handshake(int fd, unsigned timeout_ms, pid_t *daemon, struct oci_error **err)
+{
+	char buf[HANDSHAKE_MAX * 2];
+	int rc = read_handshake(fd, timeout_ms, buf, sizeof(buf));
+	char *e;
+
+	if (sscanf(buf, "pid %d", daemon) != 1)
+		*daemon = 0;
+	if (rc == -ETIMEDOUT)
+		return oci_fail(err, ETIMEDOUT, "octrace daemon did not attach within %u ms",
+				timeout_ms);
+	if (rc < 0)
+		return oci_fail(err, -rc, "handshake with the octrace daemon: %s", strerror(-rc));
+	if (strstr(buf, "ok\n"))
+		return 0;
+	e = strstr(buf, "error ");
+	if (e) {
+		e[strcspn(e, "\n")] = '\0';
+		return oci_fail(err, EPROTO, "%s", e + 6);
+	}
+	return oci_fail(err, EPROTO, "the octrace daemon exited before attaching");
+}
+
+int daemon_start(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
+		 struct oci_error **err)
+{
+	cleanup_close int log_fd = open_log(a, plan, err);
+	int ready[2];
+	pid_t mid, daemon = 0;
+
+	if (log_fd < 0 || pipe2(ready, O_CLOEXEC) < 0)
+		return log_fd < 0 ? -1 : oci_fail(err, errno, "pipe: %s", strerror(errno));
+	mid = fork();
+	if (mid < 0)
+		return oci_fail(err, errno, "fork: %s", strerror(errno));
+	if (mid == 0) {
+		close(ready[0]);
+		setsid();
+		pid_t d = fork(); /* the daemon is not the runtime's grandchild's child */
+
+		if (d == 0)
+			run_daemon(st, plan, ready[1], log_fd);
+		_exit(d < 0 ? 1 : 0);
+	}
+	close(ready[1]);
+	waitpid(mid, NULL, 0);
+	int rc = handshake(ready[0], a->timeout_ms, &daemon, err);
+
+	close(ready[0]);
+	if (rc < 0 && daemon > 0)
+		kill(daemon, SIGKILL); /* EXITKILL takes an enforced init with it */
+	return rc;
+}

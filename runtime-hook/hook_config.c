@@ -1,0 +1,252 @@
+#include "hook_config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+
+static const char usage_text[] =
+	"Usage: octrace-hook [OPTIONS] < STATE\n"
+	"\n"
+	"OCI prestart (or createRuntime) hook: reads the container's state on stdin, starts an\n"
+	"octrace daemon that seizes every thread of the container's init, arms the policy\n"
+	"(enforced from the entrypoint's execve on) and follows the container to its end.\n"
+	"Returns once the daemon is attached and armed; fails (non-zero) if it cannot attach,\n"
+	"so the runtime does not start an untraced container.\n"
+	"\n"
+	"The policy is the bundle's linux.seccomp, unless --policy is given, or --policy-dir is\n"
+	"given and the annotation " HOOK_ANNOTATION_POLICY "=NAME picks DIR/NAME.json. Without\n"
+	"any, the container is traced and nothing is enforced.\n"
+	"\n"
+	"Options (set by the admin; they take precedence over annotations):\n"
+	"      --policy FILE      enforce this policy for every container\n"
+	"      --policy-dir DIR   policies that the " HOOK_ANNOTATION_POLICY " annotation may name\n"
+	"      --log-dir DIR      per-container logs, DIR/ID.log (default " HOOK_DEFAULT_LOG_DIR ")\n"
+	"      --complain         record what the policy would do, deny nothing\n"
+	"      --allow-complain   let the annotation " HOOK_ANNOTATION_MODE "=complain ask for that\n"
+	"      --timeout MS       give up attaching after MS milliseconds (default 10000)\n"
+	"      --debug            log the tracer's state transitions\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Annotations (set by the container's creator): " HOOK_ANNOTATION_POLICY "=NAME,\n"
+	HOOK_ANNOTATION_MODE "=enforce|complain, " HOOK_ANNOTATION_LOG "=NAME (the log file\n"
+	"NAME.log in the admin's log directory). Names are [A-Za-z0-9][A-Za-z0-9._-]*; a path\n"
+	"is refused and the container does not start.\n";
+
+enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
+       OPT_TIMEOUT, OPT_DEBUG };
+
+static const struct option long_options[] = {
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
+	{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
+	{ "complain", no_argument, NULL, OPT_COMPLAIN },
+	{ "allow-complain", no_argument, NULL, OPT_ALLOW_COMPLAIN },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int apply_option(struct hook_args *a, int c)
+{
+	char *end;
+
+	switch (c) {
+	case OPT_POLICY:
+		a->policy = optarg;
+		return 0;
+	case OPT_POLICY_DIR:
+		a->policy_dir = optarg;
+		return 0;
+	case OPT_LOG_DIR:
+		a->log_dir = optarg;
+		return 0;
+	case OPT_COMPLAIN:
+		a->complain = true;
+		return 0;
+	case OPT_ALLOW_COMPLAIN:
+		a->allow_complain = true;
+		return 0;
+	case OPT_TIMEOUT:
+		a->timeout_ms = (unsigned)strtoul(optarg, &end, 10);
+		if (*optarg == '\0' || *end != '\0' || a->timeout_ms == 0) {
+			log_warn("--timeout: invalid value \"%s\"", optarg);
+			return -1;
+		}
+		return 0;
+	case OPT_DEBUG:
+		a->debug = true;
+		return 0;
+	case 'h':
+		fputs(usage_text, stdout);
+		exit(0);
+	default:
+		log_warn("invalid option; try 'octrace-hook --help'");
+		return -1;
+	}
+}
+
+int hook_parse_args(int argc, char **argv, struct hook_args *a)
+{
+	int c;
+
+	*a = (struct hook_args){ .log_dir = HOOK_DEFAULT_LOG_DIR,
+				 .timeout_ms = HOOK_DEFAULT_TIMEOUT_MS };
+	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1)
+		if (apply_option(a, c) < 0)
+			return -1;
+	if (optind != argc) {
+		log_warn("unexpected argument \"%s\"; the state comes on stdin", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+bool hook_name_is_safe(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > HOOK_NAME_MAX || name[0] == '.' || name[0] == '-')
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+	       len;
+}
+
+void hook_sanitize_id(const char *id, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; id[i] && i + 1 < size && i < HOOK_NAME_MAX; i++) {
+		char c = id[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+
+		out[i] = ok && !(i == 0 && (c == '.' || c == '-')) ? c : '_';
+	}
+	if (i == 0 && size > 1)
+		out[i++] = '_';
+	out[i] = '\0';
+}
+
+/* Annotations from the state win over the bundle's (they are the same in runc and crun). */
+static const char *annotation(const struct oci_state *st, const struct oci_bundle_config *cfg,
+			      const char *key)
+{
+	const char *v = oci_annotation(st->annotations, st->n_annotations, key);
+
+	return v ? v : oci_annotation(cfg->annotations, cfg->n_annotations, key);
+}
+
+static int named_policy(const struct hook_args *a, const char *name, struct oci_policy **out,
+			struct oci_error **err)
+{
+	cleanup_free char *path = NULL;
+
+	if (!hook_name_is_safe(name))
+		return oci_fail(err, EPERM,
+				"annotation %s: refused: \"%.64s\" is not a policy name "
+				"([A-Za-z0-9][A-Za-z0-9._-]*)",
+				HOOK_ANNOTATION_POLICY, name);
+	if (a->policy_dir == NULL)
+		return oci_fail(err, EPERM,
+				"annotation %s: refused: no --policy-dir configured by the admin",
+				HOOK_ANNOTATION_POLICY);
+	if (asprintf(&path, "%s/%s.json", a->policy_dir, name) < 0)
+		abort();
+	return oci_policy_load(path, out, err);
+}
+
+static int choose_policy(const struct hook_args *a, const struct oci_state *st,
+			 const struct oci_bundle_config *cfg, const char *config_path,
+			 struct oci_policy **out, struct oci_error **err)
+{
+	const char *name = annotation(st, cfg, HOOK_ANNOTATION_POLICY);
+
+	if (a->policy)
+		return oci_policy_load(a->policy, out, err);
+	if (name)
+		return named_policy(a, name, out, err);
+	if (cfg->has_seccomp)
+		return oci_policy_load(config_path, out, err);
+	*out = NULL;
+	return 0;
+}
+
+static int choose_mode(const struct hook_args *a, const struct oci_state *st,
+		       const struct oci_bundle_config *cfg, struct hook_plan *plan,
+		       struct oci_error **err)
+{
+	const char *mode = annotation(st, cfg, HOOK_ANNOTATION_MODE);
+
+	plan->mode = plan->policy == NULL ? MODE_TRACE : MODE_ENFORCE;
+	if (mode == NULL || strcmp(mode, "enforce") == 0)
+		;
+	else if (strcmp(mode, "complain") != 0)
+		return oci_fail(err, EINVAL, "annotation %s: unknown mode \"%.64s\"",
+				HOOK_ANNOTATION_MODE, mode);
+	else if (!a->allow_complain && !a->complain)
+		return oci_fail(err, EPERM,
+				"annotation %s: refused: complain mode is not allowed by the admin",
+				HOOK_ANNOTATION_MODE);
+	else if (plan->policy)
+		plan->mode = MODE_COMPLAIN;
+	if (a->complain && plan->policy)
+		plan->mode = MODE_COMPLAIN;
+	return 0;
+}
+
+static int choose_log(const struct oci_state *st, const struct oci_bundle_config *cfg,
+		      struct hook_plan *plan, struct oci_error **err)
+{
+	const char *name = annotation(st, cfg, HOOK_ANNOTATION_LOG);
+	char id[HOOK_NAME_MAX + 1];
+
+	if (name && !hook_name_is_safe(name))
+		return oci_fail(err, EPERM,
+				"annotation %s: refused: \"%.64s\" is not a log name "
+				"([A-Za-z0-9][A-Za-z0-9._-]*)",
+				HOOK_ANNOTATION_LOG, name);
+	if (name == NULL) {
+		hook_sanitize_id(st->id, id, sizeof(id));
+		name = id;
+	}
+	snprintf(plan->log_name, sizeof(plan->log_name), "%s.log", name);
+	return 0;
+}
+
+int hook_plan(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
+	      struct oci_error **err)
+{
+	cleanup_oci_bundle_config struct oci_bundle_config *cfg = NULL;
+	cleanup_free char *config_path = NULL;
+
+	memset(plan, 0, sizeof(*plan));
+	if (asprintf(&config_path, "%s/config.json", st->bundle) < 0)
+		abort();
+	if (oci_bundle_config_load(config_path, &cfg, err) < 0)
+		return -1;
+	plan->new_pid_ns = cfg->new_pid_ns;
+	if (choose_log(st, cfg, plan, err) < 0 ||
+	    choose_policy(a, st, cfg, config_path, &plan->policy, err) < 0 ||
+	    choose_mode(a, st, cfg, plan, err) < 0)
+		return -1;
+	if (plan->policy &&
+	    oci_policy_compile(plan->policy, OCI_COMPILE_TRACER, stderr, &plan->filter, err) < 0)
+		return -1;
+	return 0;
+}
+
+void hook_plan_free(struct hook_plan *plan)
+{
+	oci_filter_free(plan->filter);
+	oci_policy_free(plan->policy);
+	plan->filter = NULL;
+	plan->policy = NULL;
+}

@@ -1,0 +1,52 @@
+/* octrace-hook's configuration: the admin's arguments, then the container's annotations
+ * (set by whoever creates the container: pod authors), then defaults. An annotation can
+ * pick a policy by *name* from the admin's directory, name the log file inside the admin's
+ * log directory, and ask for complain mode only when the admin allows it. It can never name
+ * a path. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "compile.h"
+#include "error.h"
+#include "policy.h"
+#include "session.h"
+#include "state.h"
+
+#define HOOK_ANNOTATION_POLICY "org.octrace.policy"
+#define HOOK_ANNOTATION_MODE "org.octrace.mode"
+#define HOOK_ANNOTATION_LOG "org.octrace.log"
+#define HOOK_DEFAULT_LOG_DIR "/var/log/octrace"
+#define HOOK_DEFAULT_TIMEOUT_MS 10000
+#define HOOK_NAME_MAX 128
+
+struct hook_args {
+	const char *policy; /* admin: this policy file, whatever the bundle says */
+	const char *policy_dir; /* admin: where annotation-named policies live */
+	const char *log_dir;
+	bool complain; /* admin: complain mode for every container */
+	bool allow_complain; /* admin: the mode annotation may ask for complain */
+	bool debug;
+	unsigned timeout_ms;
+};
+
+/* What the hook decided for one container. */
+struct hook_plan {
+	enum session_mode mode;
+	struct oci_policy *policy; /* owned; NULL: trace only */
+	struct oci_filter *filter; /* owned */
+	char log_name[HOOK_NAME_MAX + 8]; /* file name inside log_dir */
+	bool new_pid_ns;
+};
+
+int hook_parse_args(int argc, char **argv, struct hook_args *a);
+/* Decide policy, mode and log name for `state`; reads BUNDLE/config.json. */
+int hook_plan(const struct hook_args *a, const struct oci_state *state, struct hook_plan *plan,
+	      struct oci_error **err);
+void hook_plan_free(struct hook_plan *plan);
+
+/* A name chosen by a container creator is a name: [A-Za-z0-9][A-Za-z0-9._-]*, at most
+ * HOOK_NAME_MAX bytes. */
+bool hook_name_is_safe(const char *name);
+/* Container id → file name: anything outside [A-Za-z0-9._-] becomes '_', no leading dot. */
+void hook_sanitize_id(const char *id, char *out, size_t size);
