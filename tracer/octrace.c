@@ -53,6 +53,9 @@ static const char usage_text[] =
 	"signal N killed it; 2 for a bad policy or usage; 125 if octrace itself failed;\n"
 	"126/127 if CMD could not be executed.\n";
 
+/* The argument getopt is looking at, for messages. */
+static const char *current_option = "";
+
 enum { OPT_COMPLAIN = 256, OPT_SUMMARY, OPT_ARM_NOW, OPT_DEBUG };
 
 static const struct option long_options[] = {
@@ -65,11 +68,12 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* One line, as every error of octrace's. */
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "octrace: ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'octrace --help'.\n");
+	fprintf(stderr, " (see 'octrace --help')\n");
 	return EXIT_USAGE;
 }
 
@@ -94,8 +98,10 @@ static int apply_option(struct options *o, int c)
 	case 'h':
 		fputs(usage_text, stdout);
 		exit(0);
+	case ':':
+		return usage_error("option %s requires an argument", current_option);
 	default:
-		return usage_error("%s", "invalid option");
+		return usage_error("unknown option %s", current_option);
 	}
 }
 
@@ -111,10 +117,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	o->command = argv[1];
 	optind = 2;
+	opterr = 0; /* our own one-line messages */
 	/* '+': stop at the first non-option, so CMD's own options are left alone. */
-	while ((c = getopt_long(argc, argv, "+p:h", long_options, NULL)) != -1)
+	for (;;) {
+		current_option = optind < argc ? argv[optind] : "";
+		c = getopt_long(argc, argv, "+:p:h", long_options, NULL);
+		if (c == -1)
+			break;
 		if (apply_option(o, c) != 0)
 			return EXIT_USAGE;
+	}
 	o->args = argv + optind;
 	o->n_args = argc - optind;
 	return 0;
