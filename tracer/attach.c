@@ -168,9 +168,10 @@ static void pick_injectee(struct tracee *t, void *data)
 
 static void resume_one(struct tracee *t, void *data)
 {
-	(void)data;
+	const struct session *s = data;
+
 	if (t->state == TRACEE_STOPPED)
-		tracee_resume(t, t->stop == STOP_SIGNAL ? t->stop_sig : 0);
+		tracee_resume(s, t, t->stop == STOP_SIGNAL ? t->stop_sig : 0);
 }
 
 static int seize_all(struct session *s, pid_t pid, struct oci_error **err)
@@ -202,7 +203,7 @@ int attach_process(struct session *s, pid_t pid, struct oci_error **err)
 		if (inject_filter(s, p.best, s->filter, err) < 0)
 			goto fail;
 	}
-	tracee_for_each(&s->tasks, resume_one, NULL);
+	tracee_for_each(&s->tasks, resume_one, s);
 	return 0;
 fail:
 	session_detach_all(s);

@@ -80,7 +80,7 @@ void enforce_seccomp_stop(struct session *s, struct tracee *t)
 		return;
 	}
 	if (info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
-		tracee_resume(t, 0);
+		tracee_resume(s, t, 0);
 		return;
 	}
 	/* Until the traced program's own execve, the stops are the runtime's setup. A TRACE
@@ -91,7 +91,7 @@ void enforce_seccomp_stop(struct session *s, struct tracee *t)
 		if (slot && s->mode == MODE_ENFORCE)
 			apply(t, slot, (int)info.seccomp.nr);
 	}
-	tracee_resume(t, 0);
+	tracee_resume(s, t, 0);
 }
 
 void enforce_fix_trap(struct session *s, struct tracee *t)

@@ -32,13 +32,13 @@ static bool is_stop_signal(int sig)
 
 /* PTRACE_EVENT_STOP: a new task's first stop, our PTRACE_INTERRUPT, a group-stop, or the
  * wake-up of a LISTENed task by SIGCONT (§6). Only a group-stop is resumed with LISTEN. */
-static void on_event_stop(struct tracee *t, int sig)
+static void on_event_stop(const struct session *s, struct tracee *t, int sig)
 {
 	if (is_stop_signal(sig)) {
 		t->stop = STOP_GROUP;
 		t->stop_sig = sig;
 	}
-	tracee_resume(t, 0);
+	tracee_resume(s, t, 0);
 }
 
 static void on_new_task(struct session *s, struct tracee *parent)
@@ -54,7 +54,7 @@ static void on_new_task(struct session *s, struct tracee *parent)
 
 	log_debug("task %d created %d (%s)", parent->tid, child->tid,
 		  child->flags & TRACEE_F_NEW ? "first" : "already reported");
-	tracee_resume(parent, 0);
+	tracee_resume(s, parent, 0);
 }
 
 /* exec from a non-leader thread: it reports under the leader's tid, and the event message
@@ -74,7 +74,7 @@ static void on_exec(struct session *s, struct tracee *t)
 	if (!s->armed && s->mode != MODE_TRACE)
 		log_debug("exec by %d: policy armed", t->tid);
 	s->armed = true;
-	tracee_resume(t, 0);
+	tracee_resume(s, t, 0);
 }
 
 static void on_signal_stop(struct session *s, struct tracee *t, int sig)
@@ -83,7 +83,7 @@ static void on_signal_stop(struct session *s, struct tracee *t, int sig)
 	t->stop_sig = sig;
 	if (sig == SIGSYS && (t->flags & TRACEE_F_TRAP_PENDING))
 		enforce_fix_trap(s, t);
-	tracee_resume(t, sig);
+	tracee_resume(s, t, sig);
 }
 
 static void on_stop(struct session *s, struct tracee *t, int status)
@@ -97,14 +97,14 @@ static void on_stop(struct session *s, struct tracee *t, int status)
 	case 0:
 		if (sig == (SIGTRAP | 0x80)) {
 			t->stop = STOP_SYSCALL;
-			tracee_resume(t, 0);
+			tracee_resume(s, t, 0);
 		} else {
 			on_signal_stop(s, t, sig);
 		}
 		return;
 	case PTRACE_EVENT_STOP:
 		t->stop = STOP_EVENT_STOP;
-		on_event_stop(t, sig);
+		on_event_stop(s, t, sig);
 		return;
 	case PTRACE_EVENT_SECCOMP:
 		t->stop = STOP_SECCOMP;
@@ -123,11 +123,11 @@ static void on_stop(struct session *s, struct tracee *t, int status)
 	case PTRACE_EVENT_EXIT:
 		/* Always resumed, even for a SIGKILLed task, or it never dies (§1). */
 		t->stop = STOP_EXIT;
-		tracee_resume(t, 0);
+		tracee_resume(s, t, 0);
 		return;
 	default:
 		t->stop = STOP_EVENT_STOP;
-		tracee_resume(t, 0);
+		tracee_resume(s, t, 0);
 	}
 }
 
@@ -158,12 +158,12 @@ static void detach_stopped(struct session *s, struct tracee *t)
 	    ptrace(PTRACE_POKEUSER, t->tid, offsetof(struct user_regs_struct, orig_rax), -1) == 0)
 		ptrace(PTRACE_POKEUSER, t->tid, offsetof(struct user_regs_struct, rax), -ENOSYS);
 	if (t->stop == STOP_EXIT) {
-		tracee_resume(t, 0);
+		tracee_resume(s, t, 0);
 		return;
 	}
 	if (ptrace(PTRACE_DETACH, t->tid, 0, sig) < 0 && errno != ESRCH) {
 		log_warn_errno("detach %d", t->tid);
-		tracee_resume(t, sig);
+		tracee_resume(s, t, sig);
 		return;
 	}
 	tracee_remove(&s->tasks, t->tid);

@@ -53,7 +53,7 @@ void tracee_request_failed(struct tracee *t, const char *request)
 	log_warn_errno("%s of task %d", request, t->tid);
 }
 
-void tracee_resume(struct tracee *t, int sig)
+void tracee_resume(const struct session *s, struct tracee *t, int sig)
 {
 	long rc;
 
@@ -64,7 +64,10 @@ void tracee_resume(struct tracee *t, int sig)
 		if (rc < 0 && errno != ESRCH) /* not really in group-stop after all */
 			rc = ptrace(PTRACE_CONT, t->tid, 0, 0);
 	} else {
-		rc = ptrace(PTRACE_CONT, t->tid, 0, sig);
+		/* audit-level all and profiling: stop at every syscall's entry and exit */
+		int req = s->syscall_stops && t->stop != STOP_EXIT ? PTRACE_SYSCALL : PTRACE_CONT;
+
+		rc = ptrace(req, t->tid, 0, sig);
 	}
 	if (rc < 0) {
 		tracee_request_failed(t, "resume");

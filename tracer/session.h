@@ -22,6 +22,7 @@ struct session {
 	const struct oci_policy *policy; /* borrowed; NULL in MODE_TRACE */
 	const struct oci_filter *filter; /* borrowed; compiled in OCI_COMPILE_TRACER mode */
 	bool armed; /* an execve completed since attach: the policy applies from now on */
+	bool syscall_stops; /* resume with PTRACE_SYSCALL: audit-level all, profiling */
 	bool detach_on_stop; /* on SIGTERM/SIGINT: detach (audit) rather than kill (enforce) */
 	bool forward_stop; /* on SIGTERM/SIGINT: pass the signal to the root (octrace run) */
 	pid_t root; /* tgid whose exit status the session reports */
@@ -39,7 +40,7 @@ long session_ptrace_options(const struct session *s);
 
 /* Resume a stopped task the way its stop requires (LISTEN for a group-stop, CONT otherwise),
  * injecting `sig` (signal-delivery-stops only). Interprets ESRCH against the task's state. */
-void tracee_resume(struct tracee *t, int sig);
+void tracee_resume(const struct session *s, struct tracee *t, int sig);
 /* A ptrace request on `t` failed (errno set): ESRCH makes it DYING, anything else is logged. */
 void tracee_request_failed(struct tracee *t, const char *request);
 

@@ -1,0 +1,269 @@
+/* The C workloads the integration tests run as a container's entrypoint. Static (the rootfs
+ * holds only busybox and these), so glibc's pthreads come along. Every mode relies on
+ * tests/integration/policies/deny.json: getpgid -> ERRNO(42, ENOMSG), mkdir/mkdirat ->
+ * ERRNO(13, EACCES), everything else allowed. A result that is not the policy's makes the
+ * program say "FAIL: ..." on stderr and exit 100, which the test sees as a wrong status.
+ *
+ *   probe STATUS            getpgid and mkdirat once each, print what they returned, exit
+ *   threads N STATUS WHO    N threads hammer getpgid; once every one of them has been denied
+ *                           at least once, WHO (main | thread) calls exit_group(STATUS) while
+ *                           the others are still in (or entering) the denied syscall
+ *   tree STATUS             a process tree in which one non-init process with busy threads
+ *                           calls exit_group(33): only it dies; init exits with STATUS
+ *   hammer N                N threads and a child process hammer getpgid; "ready" once each
+ *                           of the N was denied 100 times; never returns (for `kill`)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DENIED_ERRNO 42 /* deny.json: getpgid */
+#define MKDIR_ERRNO 13  /* deny.json: mkdir, mkdirat */
+#define TREE_EXIT 33    /* what the tree's exit_group process exits with */
+
+static sem_t started;
+static long warmup = 1; /* denied calls a hammer makes before it posts `started` */
+
+/* One line, one write(): lines of threads and processes never interleave. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(STDOUT_FILENO, buf, n) < 0)
+		_exit(101);
+}
+
+static void __attribute__((noreturn)) fail(const char *what, long ret, int err)
+{
+	dprintf(STDERR_FILENO, "FAIL: %s returned %ld, errno %d\n", what, ret, err);
+	_exit(100);
+}
+
+/* getpgid(0) must be denied with the policy's errno. */
+static void denied_call(void)
+{
+	long r = syscall(SYS_getpgid, 0);
+
+	if (r != -1 || errno != DENIED_ERRNO)
+		fail("getpgid", r, errno);
+}
+
+/* arg: how many calls (0: forever). Posts `started` after `warmup` denials. */
+static void *hammer(void *arg)
+{
+	long n = (long)arg;
+
+	for (long i = 1; n == 0 || i <= n; i++) {
+		denied_call();
+		if (i == warmup)
+			sem_post(&started);
+	}
+	return NULL;
+}
+
+static void start_hammers(int n, long calls, pthread_t *out)
+{
+	for (int i = 0; i < n; i++) {
+		pthread_t t;
+		int rc = pthread_create(&t, NULL, hammer, (void *)calls);
+
+		if (rc)
+			fail("pthread_create", rc, rc);
+		if (out)
+			out[i] = t;
+	}
+}
+
+static void wait_started(int n)
+{
+	for (int i = 0; i < n; i++)
+		while (sem_wait(&started) < 0)
+			if (errno != EINTR)
+				fail("sem_wait", -1, errno);
+}
+
+static int probe(int status)
+{
+	long r = syscall(SYS_getpgid, 0);
+	int e = errno;
+
+	say("getpgid: %ld errno %d", r, r == -1 ? e : 0);
+	r = syscall(SYS_mkdirat, AT_FDCWD, "/probe-dir", 0755);
+	e = errno;
+	say("mkdirat: %ld errno %d", r, r == -1 ? e : 0);
+	return status;
+}
+
+struct exiter {
+	int n, status;
+};
+
+static void *exiter(void *arg)
+{
+	struct exiter *x = arg;
+
+	wait_started(x->n);
+	syscall(SYS_exit_group, x->status);
+	return NULL;
+}
+
+static int threads(int n, int status, const char *who)
+{
+	static struct exiter x;
+
+	x = (struct exiter){ .n = n, .status = status };
+	start_hammers(n, 0, NULL);
+	if (strcmp(who, "main") == 0)
+		exiter(&x);
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, exiter, &x))
+		fail("pthread_create", -1, errno);
+	hammer(0); /* the leader is in the denied syscall too */
+	return 99;
+}
+
+static pid_t fork_or_fail(void)
+{
+	pid_t p = fork();
+
+	if (p < 0)
+		fail("fork", p, errno);
+	return p;
+}
+
+static int status_of(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		fail("waitpid", -1, errno);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A1: four busy threads, then exit_group from the main thread while they are denied. */
+static void __attribute__((noreturn)) tree_a1(void)
+{
+	start_hammers(4, 0, NULL);
+	wait_started(4);
+	say("A1: exit_group(%d)", TREE_EXIT);
+	syscall(SYS_exit_group, TREE_EXIT);
+	_exit(98);
+}
+
+/* A2 outlives A1: blocked in read() until A has reaped A1, then still works. */
+static void __attribute__((noreturn)) tree_a2(int rfd)
+{
+	char c;
+
+	if (read(rfd, &c, 1) != 0)
+		fail("read", -1, errno);
+	denied_call();
+	say("A2: alive after A1");
+	_exit(0);
+}
+
+static void __attribute__((noreturn)) tree_a(void)
+{
+	int p[2];
+	pid_t a1, a2;
+
+	if (pipe(p) < 0)
+		fail("pipe", -1, errno);
+	a2 = fork_or_fail();
+	if (a2 == 0) {
+		close(p[1]);
+		tree_a2(p[0]);
+	}
+	close(p[0]);
+	a1 = fork_or_fail();
+	if (a1 == 0)
+		tree_a1();
+	int s1 = status_of(a1);
+
+	close(p[1]);
+	int s2 = status_of(a2);
+
+	say("A: A1 exited %d, A2 exited %d", s1, s2);
+	_exit(s1 == TREE_EXIT && s2 == 0 ? 0 : 1);
+}
+
+/* B: busy threads that end by themselves, concurrent with A's subtree. */
+static void __attribute__((noreturn)) tree_b(void)
+{
+	pthread_t t[3];
+
+	start_hammers(3, 2000, t);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	say("B: done");
+	_exit(0);
+}
+
+static int tree(int status)
+{
+	pid_t a = fork_or_fail();
+
+	if (a == 0)
+		tree_a();
+	pid_t b = fork_or_fail();
+
+	if (b == 0)
+		tree_b();
+	int sa = status_of(a), sb = status_of(b);
+
+	denied_call();
+	say("init: A exited %d, B exited %d", sa, sb);
+	return sa == 0 && sb == 0 ? status : 1;
+}
+
+static int hammer_forever(int n)
+{
+	pid_t child = fork_or_fail();
+
+	if (child == 0) {
+		start_hammers(2, 0, NULL);
+		hammer(0);
+	}
+	warmup = 100;
+	start_hammers(n, 0, NULL);
+	wait_started(n);
+	say("ready");
+	hammer(0);
+	return 99;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	sem_init(&started, 0, 0);
+	if (strcmp(mode, "probe") == 0 && argc == 3)
+		return probe(atoi(argv[2]));
+	if (strcmp(mode, "threads") == 0 && argc == 5)
+		return threads(atoi(argv[2]), atoi(argv[3]), argv[4]);
+	if (strcmp(mode, "tree") == 0 && argc == 3)
+		return tree(atoi(argv[2]));
+	if (strcmp(mode, "hammer") == 0 && argc == 3)
+		return hammer_forever(atoi(argv[2]));
+	dprintf(STDERR_FILENO, "usage: integ-prog probe STATUS | threads N STATUS main|thread | "
+			       "tree STATUS | hammer N\n");
+	return 2;
+}
