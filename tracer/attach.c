@@ -22,7 +22,8 @@ static void closedirp(DIR **d)
 		closedir(*d);
 }
 
-static bool traced_by_us(pid_t tid)
+/* 1: traced by us, 0: by someone else or nobody, -1: the thread is gone (or going). */
+static int traced_by_us(pid_t tid)
 {
 	char path[64], line[256];
 	cleanup_file FILE *f = NULL;
@@ -31,10 +32,12 @@ static bool traced_by_us(pid_t tid)
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
 	f = fopen(path, "re");
 	if (f == NULL)
-		return false;
+		return -1;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "TracerPid: %ld", &tracer) == 1)
 			break;
+	if (tracer < 0)
+		return -1;
 	return tracer == getpid();
 }
 
@@ -62,10 +65,17 @@ static int seize_pass(struct session *s, pid_t pid, struct oci_error **err)
 				continue;
 			/* Created by a thread we seized already: auto-attached, first stop
 			 * not collected yet. */
-			if (errno == EPERM && traced_by_us(tid)) {
-				tracee_get(&s->tasks, tid);
-				added++;
-				continue;
+			if (errno == EPERM) {
+				int traced = traced_by_us(tid);
+
+				if (traced < 0) /* exited meanwhile (§7) */
+					continue;
+				if (traced) {
+					tracee_get(&s->tasks, tid);
+					added++;
+					continue;
+				}
+				errno = EPERM;
 			}
 			return oci_fail(err, errno, "cannot trace process %d (thread %d): %s%s", pid,
 					tid, strerror(errno),

@@ -10,6 +10,7 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 
+#include "cleanup.h"
 #include "enforce.h"
 #include "log.h"
 #include "session.h"
@@ -232,11 +233,42 @@ static void handle_stop_request(struct session *s, int sig)
 	tracee_for_each(&s->tasks, kill_one, NULL);
 }
 
-void session_loop(struct session *s)
+struct report {
+	pid_t tid;
+	int status;
+};
+
+/* Block for one report, then take every other one already waiting, and only then dispatch
+ * them: waitpid(-1) favours the newest tracees, and dispatching one report at a time would
+ * starve the oldest threads of a busy process (strace's next_event() batches for the same
+ * reason). Returns the number collected, 0 when no traced task is left, -1 on EINTR. */
+static int next_batch(struct report *batch, int max)
 {
+	int n = 0;
+
 	for (;;) {
 		int status;
-		pid_t tid;
+		pid_t tid = waitpid(-1, &status, __WALL | (n ? WNOHANG : 0));
+
+		if (tid < 0 && errno == EINTR && n == 0)
+			return -1;
+		if (tid <= 0) {
+			if (tid < 0 && n == 0 && errno != ECHILD)
+				log_warn_errno("waitpid");
+			return n;
+		}
+		batch[n++] = (struct report){ tid, status };
+		if (n == max)
+			return n;
+	}
+}
+
+void session_loop(struct session *s)
+{
+	struct report batch[64];
+
+	for (;;) {
+		int n;
 
 		if (session_stop_signal) {
 			int sig = session_stop_signal;
@@ -244,15 +276,11 @@ void session_loop(struct session *s)
 			session_stop_signal = 0;
 			handle_stop_request(s, sig);
 		}
-		tid = waitpid(-1, &status, __WALL);
-		if (tid < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != ECHILD)
-				log_warn_errno("waitpid");
+		n = next_batch(batch, (int)N_ELEMENTS(batch));
+		if (n == 0)
 			return;
-		}
-		session_dispatch(s, tid, status);
+		for (int i = 0; i < n; i++)
+			session_dispatch(s, batch[i].tid, batch[i].status);
 	}
 }
 

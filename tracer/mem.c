@@ -1,7 +1,9 @@
 #include "mem.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 static int transfer(pid_t tid, uint64_t addr, void *buf, size_t len, int write)
 {
@@ -34,4 +36,43 @@ int mem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
 int mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
 {
 	return transfer(tid, addr, (void *)buf, len, 1);
+}
+
+/* Bytes from addr to the end of its page: a read that stays inside one page either
+ * succeeds whole or faults whole, whatever follows the string. */
+static size_t to_page_end(uint64_t addr)
+{
+	static size_t page;
+
+	if (page == 0)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	return page - (size_t)(addr & (page - 1));
+}
+
+int mem_read_string(pid_t tid, uint64_t addr, char *buf, size_t cap, size_t *len)
+{
+	size_t got = 0;
+
+	if (cap == 0 || cap > MEM_MAX_COPY) {
+		errno = EINVAL;
+		return -1;
+	}
+	while (got < cap - 1) {
+		size_t chunk = to_page_end(addr + got);
+		char *nul;
+
+		if (chunk > cap - 1 - got)
+			chunk = cap - 1 - got;
+		if (mem_read(tid, addr + got, buf + got, chunk) < 0)
+			return -1;
+		nul = memchr(buf + got, '\0', chunk);
+		if (nul != NULL) {
+			*len = (size_t)(nul - buf);
+			return 0;
+		}
+		got += chunk;
+	}
+	buf[got] = '\0';
+	*len = got;
+	return 1;
 }

@@ -33,7 +33,7 @@ static void rehash(struct summary *sum, size_t cap)
 	free(old.entries);
 }
 
-void summary_add(struct summary *sum, uint32_t arch, int nr, uint32_t data)
+static struct summary_entry *entry_of(struct summary *sum, uint32_t arch, int nr, uint32_t data)
 {
 	if ((sum->used + 1) * 2 > sum->cap)
 		rehash(sum, sum->cap ? sum->cap * 2 : 64);
@@ -43,7 +43,21 @@ void summary_add(struct summary *sum, uint32_t arch, int nr, uint32_t data)
 		*e = (struct summary_entry){ .arch = arch, .nr = nr, .data = data };
 		sum->used++;
 	}
-	e->count++;
+	return e;
+}
+
+void summary_add(struct summary *sum, uint32_t arch, int nr, uint32_t data)
+{
+	entry_of(sum, arch, nr, data)->count++;
+}
+
+void summary_add_error(struct summary *sum, uint32_t arch, int nr, uint32_t data)
+{
+	struct summary_entry *e = entry_of(sum, arch, nr, data);
+
+	if (e->count == 0)
+		e->count = 1;
+	e->errors++;
 }
 
 static int by_count(const void *a, const void *b)
@@ -70,17 +84,28 @@ static void print_action(const struct oci_filter *filter, uint32_t data, FILE *o
 		fputs(oci_action_name(sl->action), out);
 }
 
-void summary_print(const struct summary *sum, const struct oci_filter *filter, FILE *out)
+struct summary_entry *summary_sorted(const struct summary *sum, size_t *n)
 {
-	cleanup_free struct summary_entry *rows = calloc(sum->used + 1, sizeof(*rows));
-	size_t n = 0;
+	struct summary_entry *rows;
 
+	*n = 0;
+	if (sum->used == 0)
+		return NULL;
+	rows = calloc(sum->used, sizeof(*rows));
 	if (rows == NULL)
-		return;
+		abort();
 	for (size_t i = 0; i < sum->cap; i++)
 		if (sum->entries[i].count)
-			rows[n++] = sum->entries[i];
-	qsort(rows, n, sizeof(*rows), by_count);
+			rows[(*n)++] = sum->entries[i];
+	qsort(rows, *n, sizeof(*rows), by_count);
+	return rows;
+}
+
+void summary_print(const struct summary *sum, const struct oci_filter *filter, FILE *out)
+{
+	size_t n;
+	cleanup_free struct summary_entry *rows = summary_sorted(sum, &n);
+
 	fprintf(out, "%-24s %10s  %s\n", "syscall", "calls", "action");
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *name = seccomp_syscall_resolve_num_arch(rows[i].arch, rows[i].nr);

@@ -11,6 +11,7 @@ struct summary_entry {
 	int nr;
 	uint32_t data; /* SECCOMP_RET_DATA of the stop */
 	unsigned long count;
+	unsigned long errors; /* calls that failed: denied with an errno, or returned < 0 */
 };
 
 struct summary {
@@ -20,5 +21,11 @@ struct summary {
 };
 
 void summary_add(struct summary *sum, uint32_t arch, int nr, uint32_t data);
+/* Count an error for a call already counted with summary_add() (same key). A key never
+ * counted is counted now as one call, so that no entry ever has more errors than calls. */
+void summary_add_error(struct summary *sum, uint32_t arch, int nr, uint32_t data);
+/* Every entry, most calls first (then by number): a new array of *n entries for the caller
+ * to free, or NULL with *n == 0 when there are none. */
+struct summary_entry *summary_sorted(const struct summary *sum, size_t *n);
 void summary_print(const struct summary *sum, const struct oci_filter *filter, FILE *out);
 void summary_free(struct summary *sum);

@@ -3,7 +3,8 @@
 # leader blocked in read(), a thread spinning in user space, one in a futex, one in a long
 # nanosleep, and one creating and joining threads in a loop, each calling a syscall the policy
 # denies.
-#   --arm-now: the program starts seeing EPERM, TracerPid of every thread is octrace, the read()
+#   --arm-now (ATTACH_ROUNDS times, default 30: attaching races with threads coming and going):
+#     the program starts seeing EPERM, TracerPid of every thread is octrace, the read()
 #     that was interrupted by the injection returns the line sent afterwards, the sleeper never
 #     wakes, the program exits by itself and attach exits with its status (23); a second attach
 #     fails with 125 and changes nothing.
@@ -39,6 +40,18 @@ start_attachme() {
 	[ "$PID" = "$SPAWN_PID" ] || { fail "attachme did not start: '$line'"; PID=''; }
 }
 
+# wait_denied APID: the program's next line is "denied", given while attach (APID) still runs.
+wait_denied() {
+	local line='' tries=30 s
+	while [ "$tries" -gt 0 ]; do
+		get_line line 1 && break
+		s=$(task_state "$1" "$1")
+		[ -z "$s" ] || [ "$s" = Z ] && break # attach gave up: no point in waiting
+		tries=$((tries - 1))
+	done
+	is "$line" denied "$2"
+}
+
 # end_round: when attach failed, end the program (it waits for a line) and collect both.
 end_round() {
 	echo quit >&3
@@ -47,14 +60,14 @@ end_round() {
 	diag "attach stderr: $(<"$T/attach.err")"
 }
 
-for round in $(seq "${ATTACH_ROUNDS:-10}"); do
+for round in $(seq "${ATTACH_ROUNDS:-30}"); do
 	start_attachme
 	[ -n "$PID" ] || continue
 	is "$(tracer_of "$PID")" 0 "arm-now $round: not traced before attach"
 	"$OCTRACE" attach --arm-now --policy "$P/deny.json" "$PID" 2>"$T/attach.err" &
 	apid=$!
 	_bg+=("$apid")
-	if ! expect_line "denied" "arm-now $round: after attach the program's denied syscall gets EPERM"; then
+	if ! wait_denied "$apid" "arm-now $round: after attach the program's denied syscall gets EPERM"; then
 		end_round
 		continue
 	fi

@@ -23,7 +23,9 @@ common="getppid getppid:1 getppid:2 getppid:3 getppid:5 getppid:7 getppid:8 getp
 	getegid:0x120000000034 getpgrp mkdir:0 umask:63+umask:18 personality:4
 	i386:getppid:57005 i386:getppid:53731 i386:getppid:1 i386:getppid:8 i386:mkdir:0"
 for f in "$P"/*.json; do
-	probes "${f##*/}, common probes" "$f" "$common" </dev/null
+	trace=
+	[ "${f##*/}" = actions.json ] && trace="getppid:9" # SCMP_ACT_TRACE there
+	TRACE_PROBES=$trace probes "${f##*/}, common probes" "$f" "$common" </dev/null
 done
 
 # Filters stack (PTRACE-NOTES 10): a program that installs its own filter under octrace (as a

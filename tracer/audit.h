@@ -1,0 +1,107 @@
+/* The audit log (`--audit FILE`): JSON Lines, one object per event, in the format of
+ * docs/audit-format.md (schema: tests/audit-schema.json).
+ *
+ * Every event is one write of the whole line (JSON + "\n") to an O_APPEND descriptor,
+ * straight from the event's handler: nothing is buffered in the tracer, so a crash of the
+ * tracer loses at most the event it was writing, and concurrent writers (several octrace
+ * instances on one file) never interleave inside a line. A failed write is reported once on
+ * stderr and then ignored: the tracer must keep its tasks moving whatever the disk does. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct decoded;
+struct oci_filter;
+struct summary;
+
+enum audit_level {
+	AUDIT_DENIED, /* syscalls the policy denies: ERRNO, KILL*, TRAP, NOTIFY */
+	AUDIT_TRACED, /* every syscall that stops in the tracer (adds LOG, TRACE) */
+	AUDIT_ALL,    /* every syscall, also those allowed in the kernel (rule -3) */
+};
+
+/* "denied", "traced" or "all"; 0, or -1 for anything else. */
+int audit_level_parse(const char *s, enum audit_level *out);
+const char *audit_level_name(enum audit_level level);
+
+struct audit;
+
+/* Open `path` (O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC|O_NOFOLLOW, mode 0640), or, with path
+ * NULL, write to `fd` (not owned: audit_close() leaves it open). container_id (copied, may
+ * be NULL) is written as "container" on every line. Errors name the file:
+ *   /var/log/x/audit.jsonl: cannot open: No such file or directory */
+int audit_open(const char *path, int fd, enum audit_level level, const char *container_id,
+	       struct audit **out, struct oci_error **err);
+void audit_close(struct audit *a);
+enum audit_level audit_level(const struct audit *a);
+
+/* Rule values besides a syscalls[] index. */
+#define AUDIT_RULE_DEFAULT (-1) /* the default action applied */
+#define AUDIT_RULE_BAD_ARCH (-2) /* an architecture the policy does not list */
+#define AUDIT_RULE_NONE (-3)	 /* allowed in the kernel, seen at level "all" */
+
+struct audit_syscall {
+	pid_t pid, tid;
+	const char *comm; /* may be NULL: read from /proc/TID/comm (bounded) */
+	uint32_t arch;	  /* AUDIT_ARCH_* as the kernel reports it (x32: X86_64 + the nr bit) */
+	int nr;
+	uint64_t args[6];
+	const char *action; /* the policy's action, "SCMP_ACT_ERRNO" */
+	uint32_t errno_ret; /* for ERRNO/TRACE */
+	int rule;	    /* syscalls[] index, or AUDIT_RULE_* */
+	bool complain;	    /* "action" is SCMP_ACT_ALLOW and the policy's goes to "would" */
+	bool has_ret;
+	int64_t ret;
+	const struct decoded *decoded; /* may be NULL */
+};
+
+/* Whether a syscall with this policy action and rule is logged at the audit's level; lets
+ * the caller skip decoding what would not be written. audit_syscall() applies it too. */
+bool audit_wants(const struct audit *a, const char *action, int rule);
+
+/* One "syscall" event, if audit_wants() it. */
+void audit_syscall(struct audit *a, const struct audit_syscall *ev);
+
+enum audit_field_type {
+	AUDIT_FIELD_STRING,
+	AUDIT_FIELD_INT,
+	AUDIT_FIELD_UINT,
+};
+
+struct audit_field {
+	const char *key;
+	enum audit_field_type type;
+	union {
+		const char *s; /* not owned */
+		int64_t i;
+		uint64_t u;
+	};
+};
+
+#define AUDIT_STR(k, v) ((struct audit_field){.key = (k), .type = AUDIT_FIELD_STRING, .s = (v)})
+#define AUDIT_INT(k, v) ((struct audit_field){.key = (k), .type = AUDIT_FIELD_INT, .i = (v)})
+#define AUDIT_UINT(k, v) ((struct audit_field){.key = (k), .type = AUDIT_FIELD_UINT, .u = (v)})
+
+/* A lifecycle event: "attach", "armed", "exec", "clone", "fork", "vfork", "exit",
+ * "exit_group", "detach" (docs/audit-format.md lists the fields each one carries). Fields
+ * named like a common key (time, event, container, pid, tid) are dropped, and a NULL
+ * string is written as null, so that a line is always valid JSON. */
+void audit_event(struct audit *a, const char *event, pid_t pid, pid_t tid,
+		 const struct audit_field *fields, size_t n);
+
+/* The last line: "teardown" with octrace's exit status and, per (arch, syscall, action),
+ * the calls and errors counted in `sum`; actions are named through `filter` (may be NULL)
+ * as in the --summary table. */
+void audit_teardown(struct audit *a, int exit_status, const struct summary *sum,
+		    const struct oci_filter *filter);
+
+static inline void cleanup_auditp(struct audit **a)
+{
+	audit_close(*a);
+}
+#define cleanup_audit __attribute__((cleanup(cleanup_auditp)))
