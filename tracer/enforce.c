@@ -16,6 +16,7 @@
 
 #include "compile.h"
 #include "log.h"
+#include "observe.h"
 
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1 /* si_code of a seccomp SIGSYS (asm-generic/siginfo.h) */
@@ -87,7 +88,7 @@ void enforce_seccomp_stop(struct session *s, struct tracee *t)
 	 * from a filter that is not ours (data out of range) is allowed, as SCMP_ACT_TRACE. */
 	slot = oci_filter_slot(s->filter, info.seccomp.ret_data);
 	if (s->armed) {
-		summary_add(&s->summary, info.arch, (int)info.seccomp.nr, info.seccomp.ret_data);
+		observe_seccomp(s, t, &info, slot);
 		if (slot && s->mode == MODE_ENFORCE)
 			apply(t, slot, (int)info.seccomp.nr);
 	}

@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "enforce.h"
 #include "log.h"
+#include "observe.h"
 #include "session.h"
 
 volatile sig_atomic_t session_stop_signal;
@@ -20,6 +21,7 @@ static volatile pid_t wake_target;
 
 static void on_death(struct session *s, pid_t tid, int status)
 {
+	observe_death(s, tracee_find(&s->tasks, tid), tid, status);
 	if (tid == s->root)
 		s->root_status = status;
 	log_debug("task %d gone (status 0x%x)", tid, status);
@@ -42,7 +44,7 @@ static void on_event_stop(const struct session *s, struct tracee *t, int sig)
 	tracee_resume(s, t, 0);
 }
 
-static void on_new_task(struct session *s, struct tracee *parent)
+static void on_new_task(struct session *s, struct tracee *parent, int event)
 {
 	unsigned long msg = 0;
 
@@ -55,11 +57,13 @@ static void on_new_task(struct session *s, struct tracee *parent)
 
 	log_debug("task %d created %d (%s)", parent->tid, child->tid,
 		  child->flags & TRACEE_F_NEW ? "first" : "already reported");
+	observe_new_task(s, parent, event, child->tid);
 	tracee_resume(s, parent, 0);
 }
 
 /* exec from a non-leader thread: it reports under the leader's tid, and the event message
- * holds its former tid (§4). Its entry moves; the leader's old entry is gone with it. */
+ * holds its former tid (§4). Its entry (with its syscall in progress) moves to the leader's
+ * tid; the old leader's entry is gone with the leader. */
 static void on_exec(struct session *s, struct tracee *t)
 {
 	unsigned long former = 0;
@@ -68,13 +72,21 @@ static void on_exec(struct session *s, struct tracee *t)
 		tracee_request_failed(t, "PTRACE_GETEVENTMSG");
 		return;
 	}
-	if ((pid_t)former != t->tid) {
-		log_debug("exec: task %d is now %d", (pid_t)former, t->tid);
-		tracee_remove(&s->tasks, (pid_t)former);
+	if ((pid_t)former != t->tid && tracee_find(&s->tasks, (pid_t)former)) {
+		pid_t leader = t->tid;
+
+		log_debug("exec: task %d is now %d", (pid_t)former, leader);
+		t = tracee_rekey(&s->tasks, (pid_t)former, leader);
+		t->state = TRACEE_STOPPED;
+		t->stop = STOP_EXEC;
+		t->flags &= ~TRACEE_F_NEW;
 	}
-	if (!s->armed && s->mode != MODE_TRACE)
+	if (!s->armed) {
 		log_debug("exec by %d: policy armed", t->tid);
-	s->armed = true;
+		s->armed = true;
+		observe_armed(s, t);
+	}
+	observe_exec(s, t, (pid_t)former);
 	tracee_resume(s, t, 0);
 }
 
@@ -98,6 +110,7 @@ static void on_stop(struct session *s, struct tracee *t, int status)
 	case 0:
 		if (sig == (SIGTRAP | 0x80)) {
 			t->stop = STOP_SYSCALL;
+			observe_syscall_stop(s, t);
 			tracee_resume(s, t, 0);
 		} else {
 			on_signal_stop(s, t, sig);
@@ -115,7 +128,7 @@ static void on_stop(struct session *s, struct tracee *t, int status)
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 		t->stop = STOP_CLONE;
-		on_new_task(s, t);
+		on_new_task(s, t, event);
 		return;
 	case PTRACE_EVENT_EXEC:
 		t->stop = STOP_EXEC;
@@ -124,6 +137,7 @@ static void on_stop(struct session *s, struct tracee *t, int status)
 	case PTRACE_EVENT_EXIT:
 		/* Always resumed, even for a SIGKILLed task, or it never dies (§1). */
 		t->stop = STOP_EXIT;
+		observe_exit_stop(s, t);
 		tracee_resume(s, t, 0);
 		return;
 	default:
@@ -188,6 +202,7 @@ static void detach_one(struct tracee *t, void *data)
  * let go at their next stop; dying ones are waited for. */
 void session_detach_all(struct session *s)
 {
+	observe_detach(s, s->tasks.count);
 	tracee_for_each(&s->tasks, detach_one, s);
 	while (s->tasks.count > 0) {
 		int status;

@@ -57,12 +57,13 @@ int mem_read_string(pid_t tid, uint64_t addr, char *buf, size_t cap, size_t *len
 		errno = EINVAL;
 		return -1;
 	}
-	while (got < cap - 1) {
+	/* cap bytes, not cap - 1: a string of exactly cap - 1 bytes is complete */
+	while (got < cap) {
 		size_t chunk = to_page_end(addr + got);
 		char *nul;
 
-		if (chunk > cap - 1 - got)
-			chunk = cap - 1 - got;
+		if (chunk > cap - got)
+			chunk = cap - got;
 		if (mem_read(tid, addr + got, buf + got, chunk) < 0)
 			return -1;
 		nul = memchr(buf + got, '\0', chunk);
@@ -72,7 +73,7 @@ int mem_read_string(pid_t tid, uint64_t addr, char *buf, size_t cap, size_t *len
 		}
 		got += chunk;
 	}
-	buf[got] = '\0';
-	*len = got;
+	buf[cap - 1] = '\0';
+	*len = cap - 1;
 	return 1;
 }

@@ -10,11 +10,14 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "audit.h"
 #include "caps.h"
 #include "cleanup.h"
 #include "compile.h"
 #include "log.h"
+#include "observe.h"
 #include "policy.h"
+#include "profile.h"
 #include "session.h"
 
 #define EXIT_USAGE 2
@@ -26,6 +29,10 @@ struct options {
 	bool complain;
 	bool summary;
 	bool arm_now;
+	const char *audit;
+	const char *audit_level;
+	const char *profile_out;
+	const char *profile_base;
 	char **args; /* CMD for run, PID for attach, FILE for check */
 	int n_args;
 };
@@ -46,6 +53,14 @@ static const char usage_text[] =
 	"      --complain     record what the policy would do, but allow every syscall\n"
 	"      --summary      print a table of the syscalls that stopped on exit (stderr)\n"
 	"      --arm-now      attach: enforce at once, not from the process's next execve\n"
+	"      --audit FILE   append an audit log (JSON Lines) to FILE\n"
+	"      --audit-level denied|traced|all\n"
+	"                     what the audit log records (default traced): syscalls the policy\n"
+	"                     denies; every syscall that stops (adds LOG, TRACE); or every\n"
+	"                     syscall, with its return value (two stops per syscall)\n"
+	"      --profile-out FILE  write an OCI seccomp profile allowing exactly the syscalls\n"
+	"                     the traced program made (it stops at every syscall)\n"
+	"      --profile-base FILE  merge the observed syscalls into this profile\n"
 	"      --debug        log the tracer's state transitions on stderr\n"
 	"  -h, --help         show this help\n"
 	"\n"
@@ -56,7 +71,8 @@ static const char usage_text[] =
 /* The argument getopt is looking at, for messages. */
 static const char *current_option = "";
 
-enum { OPT_COMPLAIN = 256, OPT_SUMMARY, OPT_ARM_NOW, OPT_DEBUG };
+enum { OPT_COMPLAIN = 256, OPT_SUMMARY, OPT_ARM_NOW, OPT_DEBUG, OPT_AUDIT, OPT_AUDIT_LEVEL,
+       OPT_PROFILE_OUT, OPT_PROFILE_BASE };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, 'p' },
@@ -64,6 +80,10 @@ static const struct option long_options[] = {
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "arm-now", no_argument, NULL, OPT_ARM_NOW },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "audit", required_argument, NULL, OPT_AUDIT },
+	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
+	{ "profile-out", required_argument, NULL, OPT_PROFILE_OUT },
+	{ "profile-base", required_argument, NULL, OPT_PROFILE_BASE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -94,6 +114,18 @@ static int apply_option(struct options *o, int c)
 		return 0;
 	case OPT_DEBUG:
 		log_debug_enabled = true;
+		return 0;
+	case OPT_AUDIT:
+		o->audit = optarg;
+		return 0;
+	case OPT_AUDIT_LEVEL:
+		o->audit_level = optarg;
+		return 0;
+	case OPT_PROFILE_OUT:
+		o->profile_out = optarg;
+		return 0;
+	case OPT_PROFILE_BASE:
+		o->profile_base = optarg;
 		return 0;
 	case 'h':
 		fputs(usage_text, stdout);
@@ -152,14 +184,68 @@ static enum session_mode mode_of(const struct options *o)
 	return o->complain ? MODE_COMPLAIN : MODE_ENFORCE;
 }
 
+/* Everything a run or attach needs, prepared before anything is traced: a bad policy, an
+ * audit log that cannot be opened or a bad option fail here, with nothing started. */
+struct plan {
+	struct oci_policy *policy;
+	struct oci_filter *filter;
+	struct audit *audit;
+	struct profile profile;
+};
+
+static void plan_free(struct plan *p)
+{
+	audit_close(p->audit);
+	profile_free(&p->profile);
+	oci_filter_free(p->filter);
+	oci_policy_free(p->policy);
+}
+
+static int prepare(const struct options *o, struct plan *p)
+{
+	cleanup_oci_error struct oci_error *err = NULL;
+	enum audit_level level = AUDIT_TRACED;
+
+	if (o->policy && load_policy(o->policy, &p->policy, &p->filter) != 0)
+		return EXIT_USAGE;
+	if (o->audit_level && audit_level_parse(o->audit_level, &level) < 0)
+		return usage_error("--audit-level: \"%s\" is not denied, traced or all",
+				   o->audit_level);
+	if (o->audit_level && !o->audit)
+		return usage_error("%s", "--audit-level needs --audit FILE");
+	if (o->profile_base && !o->profile_out)
+		return usage_error("%s", "--profile-base needs --profile-out FILE");
+	if (o->audit && audit_open(o->audit, -1, level, NULL, &p->audit, &err) < 0) {
+		fprintf(stderr, "octrace: %s\n", err->msg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void start_session(struct session *s, const struct options *o, struct plan *p, pid_t root)
+{
+	session_init(s, mode_of(o), p->policy, p->filter);
+	s->root = root;
+	s->audit = p->audit;
+	s->profile = o->profile_out ? &p->profile : NULL;
+	s->syscall_stops = s->profile || (p->audit && audit_level(p->audit) == AUDIT_ALL);
+	session_install_signal_handlers(root);
+}
+
 static int finish_session(struct session *s, const struct options *o)
 {
+	cleanup_oci_error struct oci_error *err = NULL;
 	int code;
 
 	session_loop(s);
 	if (o->summary)
 		summary_print(&s->summary, s->filter, stderr);
 	code = session_exit_code(s);
+	observe_teardown(s, code);
+	if (s->profile && profile_write(o->profile_out, o->profile_base, s->profile, &err) < 0) {
+		fprintf(stderr, "octrace: %s\n", err->msg);
+		code = EXIT_TRACER;
+	}
 	session_destroy(s);
 	return code;
 }
@@ -189,8 +275,7 @@ static void __attribute__((noreturn)) run_child(int go_fd, char **argv)
 	_exit(code);
 }
 
-static int cmd_run(const struct options *o, const struct oci_filter *filter,
-		   const struct oci_policy *policy)
+static int cmd_run(const struct options *o, struct plan *p)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 	struct session s;
@@ -210,10 +295,8 @@ static int cmd_run(const struct options *o, const struct oci_filter *filter,
 	}
 	close(go[0]);
 	drop_privileges();
-	session_init(&s, mode_of(o), policy, filter);
-	s.root = pid;
+	start_session(&s, o, p, pid);
 	s.forward_stop = true;
-	session_install_signal_handlers(pid);
 	if (attach_process(&s, pid, &err) < 0) {
 		fprintf(stderr, "octrace: %s\n", err->msg);
 		kill(pid, SIGKILL);
@@ -221,12 +304,12 @@ static int cmd_run(const struct options *o, const struct oci_filter *filter,
 		session_destroy(&s);
 		return EXIT_TRACER;
 	}
+	observe_attach(&s, pid);
 	close(go[1]); /* EOF: the child goes on to exec CMD */
 	return finish_session(&s, o);
 }
 
-static int cmd_attach(const struct options *o, const struct oci_filter *filter,
-		      const struct oci_policy *policy)
+static int cmd_attach(const struct options *o, struct plan *p)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 	struct session s;
@@ -239,16 +322,17 @@ static int cmd_attach(const struct options *o, const struct oci_filter *filter,
 	if (*o->args[0] == '\0' || *end != '\0' || pid <= 0 || pid > 0x3fffffff)
 		return usage_error("attach: invalid PID \"%s\"", o->args[0]);
 	drop_privileges();
-	session_init(&s, mode_of(o), policy, filter);
-	s.root = (pid_t)pid;
+	start_session(&s, o, p, (pid_t)pid);
 	s.armed = o->arm_now;
 	s.detach_on_stop = s.mode != MODE_ENFORCE;
-	session_install_signal_handlers((pid_t)pid);
 	if (attach_process(&s, (pid_t)pid, &err) < 0) {
 		fprintf(stderr, "octrace: %s\n", err->msg);
 		session_destroy(&s);
 		return EXIT_TRACER;
 	}
+	observe_attach(&s, (pid_t)pid);
+	if (s.armed)
+		observe_armed(&s, tracee_get(&s.tasks, (pid_t)pid));
 	return finish_session(&s, o);
 }
 
@@ -268,9 +352,8 @@ static int cmd_check(const struct options *o)
 
 int main(int argc, char **argv)
 {
-	cleanup_oci_policy struct oci_policy *policy = NULL;
-	cleanup_oci_filter struct oci_filter *filter = NULL;
 	struct options o = { 0 };
+	struct plan plan = { 0 };
 	int rc = parse_args(argc, argv, &o);
 
 	if (rc != 0)
@@ -279,9 +362,9 @@ int main(int argc, char **argv)
 		return cmd_check(&o);
 	if (strcmp(o.command, "run") != 0 && strcmp(o.command, "attach") != 0)
 		return usage_error("unknown command \"%s\"", o.command);
-	if (o.policy && load_policy(o.policy, &policy, &filter) != 0)
-		return EXIT_USAGE;
-	if (strcmp(o.command, "run") == 0)
-		return cmd_run(&o, filter, policy);
-	return cmd_attach(&o, filter, policy);
+	rc = prepare(&o, &plan);
+	if (rc == 0)
+		rc = strcmp(o.command, "run") == 0 ? cmd_run(&o, &plan) : cmd_attach(&o, &plan);
+	plan_free(&plan);
+	return rc;
 }

@@ -10,6 +10,9 @@
 #include "summary.h"
 #include "tracee.h"
 
+struct audit;
+struct profile;
+
 enum session_mode {
 	MODE_TRACE, /* no policy: nothing stops, nothing changes */
 	MODE_ENFORCE, /* the policy's actions are applied */
@@ -29,6 +32,8 @@ struct session {
 	int root_status; /* its wait status; -1 until seen */
 	int stopped_by; /* the signal that made octrace stop tracing, or 0 */
 	struct summary summary;
+	struct audit *audit; /* borrowed; NULL: no audit log */
+	struct profile *profile; /* borrowed; NULL: no profile is learnt */
 };
 
 void session_init(struct session *s, enum session_mode mode, const struct oci_policy *policy,

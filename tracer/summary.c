@@ -73,6 +73,10 @@ static void print_action(const struct oci_filter *filter, uint32_t data, FILE *o
 {
 	const struct oci_slot *sl = oci_filter_slot(filter, data);
 
+	if (data == SUMMARY_ALLOWED) {
+		fputs("SCMP_ACT_ALLOW", out);
+		return;
+	}
 	if (sl == NULL) { /* SCMP_ACT_TRACE of a filter that is not ours */
 		fprintf(out, "SCMP_ACT_TRACE(%u)", data);
 		return;
@@ -106,14 +110,15 @@ void summary_print(const struct summary *sum, const struct oci_filter *filter, F
 	size_t n;
 	cleanup_free struct summary_entry *rows = summary_sorted(sum, &n);
 
-	fprintf(out, "%-24s %10s  %s\n", "syscall", "calls", "action");
+	fprintf(out, "%-24s %10s %10s  %s\n", "syscall", "calls", "errors", "action");
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *name = seccomp_syscall_resolve_num_arch(rows[i].arch, rows[i].nr);
 
 		if (name)
-			fprintf(out, "%-24s %10lu  ", name, rows[i].count);
+			fprintf(out, "%-24s %10lu %10lu  ", name, rows[i].count, rows[i].errors);
 		else
-			fprintf(out, "syscall_%-16d %10lu  ", rows[i].nr, rows[i].count);
+			fprintf(out, "syscall_%-16d %10lu %10lu  ", rows[i].nr, rows[i].count,
+				rows[i].errors);
 		print_action(filter, rows[i].data, out);
 		fputc('\n', out);
 	}

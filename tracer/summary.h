@@ -20,6 +20,10 @@ struct summary {
 	size_t used;
 };
 
+/* The data of a syscall allowed in the kernel, counted at audit level all (real TRACE data
+ * is 16 bits). */
+#define SUMMARY_ALLOWED 0xffffffffu
+
 void summary_add(struct summary *sum, uint32_t arch, int nr, uint32_t data);
 /* Count an error for a call already counted with summary_add() (same key). A key never
  * counted is counted now as one call, so that no entry ever has more errors than calls. */

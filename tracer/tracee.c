@@ -36,6 +36,7 @@ void tracee_table_destroy(struct tracee_table *t)
 		while (tr) {
 			struct tracee *next = tr->next;
 
+			free(tr->decoded);
 			free(tr);
 			tr = next;
 		}
@@ -119,7 +120,11 @@ static struct tracee *unlink_tid(struct tracee_table *t, pid_t tid)
 
 void tracee_remove(struct tracee_table *t, pid_t tid)
 {
-	free(unlink_tid(t, tid));
+	struct tracee *tr = unlink_tid(t, tid);
+
+	if (tr)
+		free(tr->decoded);
+	free(tr);
 }
 
 struct tracee *tracee_rekey(struct tracee_table *t, pid_t old_tid, pid_t new_tid)

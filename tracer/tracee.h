@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct decoded;
+struct oci_slot;
+
 enum tracee_state {
 	TRACEE_RUNNING, /* resumed; its next report is awaited */
 	TRACEE_STOPPED, /* in a ptrace-stop, of kind tracee->stop */
@@ -42,6 +45,16 @@ struct tracee {
 	unsigned flags;
 	int stop_sig; /* signal of a STOP_SIGNAL / STOP_GROUP stop */
 	int trap_nr; /* the real syscall number behind a pending TRAP */
+	pid_t tgid; /* its thread group, 0 until an event needs it */
+	/* the syscall in progress, for audit (entry -> seccomp -> exit stops) */
+	bool in_syscall;
+	bool sc_logged; /* its event is written already */
+	bool sc_decoded; /* decoded holds its arguments */
+	int sc_nr;
+	uint32_t sc_arch;
+	uint64_t sc_args[6];
+	const struct oci_slot *sc_slot; /* the policy's decision; NULL: allowed in the kernel */
+	struct decoded *decoded; /* owned, allocated on first use */
 	struct tracee *next; /* hash chain, owned by the table */
 };
 

@@ -166,7 +166,7 @@ log_status() {
 
 # summary_has ID SYSCALL ACTION: the log's summary table has a row for SYSCALL with ACTION.
 summary_has() {
-	grep -Eq "^$2 +[0-9]+ +$(printf '%s' "$3" | sed 's/[()]/\\&/g')\$" "$LOGS/$1.log"
+	grep -Eq "^$2 +[0-9]+ +[0-9]+ +$(printf '%s' "$3" | sed 's/[()]/\\&/g')\$" "$LOGS/$1.log"
 }
 
 # clean: nothing of this test left (daemon, container processes, tasks in ptrace stop,

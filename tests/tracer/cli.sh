@@ -13,7 +13,7 @@ done
 # summary_rows: the table on stderr, whitespace normalised, header first, rows sorted.
 summary_rows() {
 	local header
-	header=$(grep -E '^[[:space:]]*syscall[[:space:]]+calls[[:space:]]+action[[:space:]]*$' <<<"$ERR" | awk '{$1=$1; print}')
+	header=$(grep -E '^[[:space:]]*syscall[[:space:]]+calls[[:space:]]+errors[[:space:]]+action[[:space:]]*$' <<<"$ERR" | awk '{$1=$1; print}')
 	echo "$header"
 	[ -n "$header" ] && sed -n '/^[[:space:]]*syscall[[:space:]]/,$p' <<<"$ERR" | sed 1d | awk 'NF {$1=$1; print}' | sort
 }
@@ -27,10 +27,10 @@ mkdir:0 = -1 EACCES
 mkdirat:0,0 = -1 EACCES
 getppid:1 = pid
 getppid:53730 = killed SIGSYS" "--summary: the program's output is unchanged"
-is "$(summary_rows)" "syscall calls action
-getppid 1 SCMP_ACT_KILL_PROCESS
-mkdir 2 SCMP_ACT_ERRNO(13)
-mkdirat 1 SCMP_ACT_ERRNO(13)" "--summary: the table counts each denied syscall with its action"
+is "$(summary_rows)" "syscall calls errors action
+getppid 1 0 SCMP_ACT_KILL_PROCESS
+mkdir 2 2 SCMP_ACT_ERRNO(13)
+mkdirat 1 1 SCMP_ACT_ERRNO(13)" "--summary: the table counts each denied syscall with its action"
 
 # --complain: every probe behaves as with no policy at all, and the summary still records
 # what the policy would have done.
@@ -45,10 +45,10 @@ run "$OCTRACE" run --complain --summary --policy "$P/deny.json" -- "$B/sysprobe"
 is "$OUT" "mkdir:0 = -1 EFAULT
 getppid:53730 = pid
 getppid:53731 = pid" "--complain --summary: denied calls run"
-is "$(summary_rows)" "syscall calls action
-getppid 1 SCMP_ACT_KILL_PROCESS
-getppid 1 SCMP_ACT_TRAP
-mkdir 1 SCMP_ACT_ERRNO(13)" "--complain --summary: the table records what the policy would have done"
+is "$(summary_rows)" "syscall calls errors action
+getppid 1 0 SCMP_ACT_KILL_PROCESS
+getppid 1 0 SCMP_ACT_TRAP
+mkdir 1 0 SCMP_ACT_ERRNO(13)" "--complain --summary: the table records what the policy would have done"
 
 # Exit statuses.
 run "$OCTRACE" run -- sh -c 'exit 3'
