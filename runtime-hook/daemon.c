@@ -24,6 +24,7 @@
 #include "caps.h"
 #include "cleanup.h"
 #include "log.h"
+#include "observe.h"
 
 #define HANDSHAKE_MAX 1024
 
@@ -37,10 +38,9 @@ static int pidfd_alive(int pidfd)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0);
 }
 
-/* The admin's log directory (created if missing), the log file inside it. Never follows a
+/* The admin's log directory (created if missing), and a log file inside it. Never follows a
  * symlink for the file: its name may come from an annotation. */
-static int open_log(const struct hook_args *a, const struct hook_plan *plan,
-		    struct oci_error **err)
+static int open_in_log_dir(const struct hook_args *a, const char *name, struct oci_error **err)
 {
 	cleanup_close int dir = open(a->log_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	int fd;
@@ -49,11 +49,9 @@ static int open_log(const struct hook_args *a, const struct hook_plan *plan,
 		dir = open(a->log_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (dir < 0)
 		return oci_fail(err, errno, "log directory %s: %s", a->log_dir, strerror(errno));
-	fd = openat(dir, plan->log_name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-		    0640);
+	fd = openat(dir, name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)
-		return oci_fail(err, errno, "log %s/%s: %s", a->log_dir, plan->log_name,
-				strerror(errno));
+		return oci_fail(err, errno, "log %s/%s: %s", a->log_dir, name, strerror(errno));
 	return fd;
 }
 
@@ -111,7 +109,7 @@ static const char *mode_name(enum session_mode m)
 }
 
 /* Keep only the fds the daemon uses: nothing of the runtime's stays open. */
-static void close_other_fds(int keep1, int keep2, int keep3)
+static void close_other_fds(int keep1, int keep2, int keep3, int keep4)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
@@ -121,7 +119,8 @@ static void close_other_fds(int keep1, int keep2, int keep3)
 	while ((de = readdir(d)) != NULL) {
 		int fd = atoi(de->d_name);
 
-		if (fd > 2 && fd != dirfd(d) && fd != keep1 && fd != keep2 && fd != keep3)
+		if (fd > 2 && fd != dirfd(d) && fd != keep1 && fd != keep2 && fd != keep3 &&
+		    fd != keep4)
 			close(fd);
 	}
 	closedir(d);
@@ -144,7 +143,8 @@ static void report(int fd, const char *fmt, ...)
 }
 
 static void __attribute__((noreturn))
-run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int log_fd)
+run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int log_fd,
+	   struct audit *audit, int audit_fd)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 	struct session s;
@@ -153,7 +153,7 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	dup2(null, 0);
 	dup2(log_fd, 1);
 	dup2(log_fd, 2);
-	close_other_fds(ready, log_fd, null);
+	close_other_fds(ready, log_fd, null, audit_fd);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	report(ready, "pid %d\n", getpid());
 	if (caps_drop_to_tracer() < 0)
@@ -161,6 +161,8 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	session_init(&s, plan->mode, plan->policy, plan->filter);
 	s.root = st->pid;
 	s.detach_on_stop = plan->mode != MODE_ENFORCE;
+	s.audit = audit;
+	s.syscall_stops = plan->audit_level == AUDIT_ALL;
 	session_install_signal_handlers(st->pid);
 	if (verify_pid(st, plan, &pidfd, &err) < 0 || attach_process(&s, st->pid, &err) < 0 ||
 	    (pidfd_alive(pidfd) < 0 &&
@@ -174,10 +176,12 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	timestamp(stderr);
 	fprintf(stderr, "octrace: container %s: attached to pid %d, %zu threads, mode %s\n", st->id,
 		st->pid, s.tasks.count, mode_name(plan->mode));
+	observe_attach(&s, st->pid);
 	report(ready, "ok\n");
 	close(ready);
 	session_loop(&s);
 	summary_print(&s.summary, s.filter, stderr);
+	observe_teardown(&s, session_exit_code(&s));
 	timestamp(stderr);
 	fprintf(stderr, "octrace: container %s: init exited, status %d\n", st->id,
 		session_exit_code(&s));
@@ -246,12 +250,17 @@ static int handshake(int fd, unsigned timeout_ms, pid_t *daemon, struct oci_erro
 int daemon_start(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
 		 struct oci_error **err)
 {
-	cleanup_close int log_fd = open_log(a, plan, err);
+	cleanup_close int log_fd = open_in_log_dir(a, plan->log_name, err);
+	cleanup_close int audit_fd = log_fd < 0 ? -1 : open_in_log_dir(a, plan->audit_name, err);
+	cleanup_audit struct audit *audit = NULL;
 	int ready[2];
 	pid_t mid, daemon = 0;
 
-	if (log_fd < 0 || pipe2(ready, O_CLOEXEC) < 0)
-		return log_fd < 0 ? -1 : oci_fail(err, errno, "pipe: %s", strerror(errno));
+	if (audit_fd < 0 ||
+	    audit_open(NULL, audit_fd, plan->audit_level, st->id, &audit, err) < 0)
+		return -1;
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return oci_fail(err, errno, "pipe: %s", strerror(errno));
 	mid = fork();
 	if (mid < 0)
 		return oci_fail(err, errno, "fork: %s", strerror(errno));
@@ -261,7 +270,7 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 		pid_t d = fork(); /* the daemon is not the runtime's grandchild's child */
 
 		if (d == 0)
-			run_daemon(st, plan, ready[1], log_fd);
+			run_daemon(st, plan, ready[1], log_fd, audit, audit_fd);
 		_exit(d < 0 ? 1 : 0);
 	}
 	close(ready[1]);

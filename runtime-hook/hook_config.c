@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "cleanup.h"
 #include "log.h"
 
@@ -28,31 +29,47 @@ static const char usage_text[] =
 	"      --policy FILE      enforce this policy for every container\n"
 	"      --policy-dir DIR   policies that the " HOOK_ANNOTATION_POLICY " annotation may name\n"
 	"      --log-dir DIR      per-container logs, DIR/ID.log (default " HOOK_DEFAULT_LOG_DIR ")\n"
+	"      --cache-dir DIR    compiled policies, reused across containers (default\n"
+	"                         " HOOK_DEFAULT_CACHE_DIR "); used only if owned by root and\n"
+	"                         writable by no one else; '' disables it\n"
+	"      --no-cache         compile the policy at every start\n"
 	"      --complain         record what the policy would do, deny nothing\n"
 	"      --allow-complain   let the annotation " HOOK_ANNOTATION_MODE "=complain ask for that\n"
 	"      --timeout MS       give up attaching after MS milliseconds (default 10000)\n"
+	"      --audit-level denied|traced|all\n"
+	"                         what DIR/ID.jsonl, the audit log, records (default traced)\n"
+	"      --max-audit-level denied|traced|all\n"
+	"                         the most the " HOOK_ANNOTATION_AUDIT_LEVEL " annotation may ask for\n"
+	"                         (default: the --audit-level)\n"
 	"      --debug            log the tracer's state transitions\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Annotations (set by the container's creator): " HOOK_ANNOTATION_POLICY "=NAME,\n"
-	HOOK_ANNOTATION_MODE "=enforce|complain, " HOOK_ANNOTATION_LOG "=NAME (the log file\n"
-	"NAME.log in the admin's log directory). Names are [A-Za-z0-9][A-Za-z0-9._-]*; a path\n"
+	HOOK_ANNOTATION_MODE "=enforce|complain, " HOOK_ANNOTATION_AUDIT_LEVEL "=LEVEL,\n"
+	HOOK_ANNOTATION_LOG "=NAME (the logs NAME.log and NAME.jsonl in the admin's log directory). Names are [A-Za-z0-9][A-Za-z0-9._-]*; a path\n"
 	"is refused and the container does not start.\n";
 
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
-       OPT_TIMEOUT, OPT_DEBUG };
+       OPT_TIMEOUT, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
+       OPT_NO_CACHE };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
 	{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 	{ "complain", no_argument, NULL, OPT_COMPLAIN },
 	{ "allow-complain", no_argument, NULL, OPT_ALLOW_COMPLAIN },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
+	{ "max-audit-level", required_argument, NULL, OPT_MAX_AUDIT_LEVEL },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static bool max_set; /* --max-audit-level given */
 
 static int apply_option(struct hook_args *a, int c)
 {
@@ -67,6 +84,12 @@ static int apply_option(struct hook_args *a, int c)
 		return 0;
 	case OPT_LOG_DIR:
 		a->log_dir = optarg;
+		return 0;
+	case OPT_CACHE_DIR:
+		a->cache_dir = optarg;
+		return 0;
+	case OPT_NO_CACHE:
+		a->cache_dir = NULL;
 		return 0;
 	case OPT_COMPLAIN:
 		a->complain = true;
@@ -84,6 +107,17 @@ static int apply_option(struct hook_args *a, int c)
 	case OPT_DEBUG:
 		a->debug = true;
 		return 0;
+	case OPT_AUDIT_LEVEL:
+	case OPT_MAX_AUDIT_LEVEL:
+		if (audit_level_parse(optarg, c == OPT_AUDIT_LEVEL ? &a->audit_level
+								   : &a->max_audit_level) < 0) {
+			log_warn("--%s: \"%s\" is not denied, traced or all",
+				 c == OPT_AUDIT_LEVEL ? "audit-level" : "max-audit-level", optarg);
+			return -1;
+		}
+		if (c == OPT_MAX_AUDIT_LEVEL)
+			max_set = true;
+		return 0;
 	case 'h':
 		fputs(usage_text, stdout);
 		exit(0);
@@ -98,10 +132,15 @@ int hook_parse_args(int argc, char **argv, struct hook_args *a)
 	int c;
 
 	*a = (struct hook_args){ .log_dir = HOOK_DEFAULT_LOG_DIR,
-				 .timeout_ms = HOOK_DEFAULT_TIMEOUT_MS };
+				 .cache_dir = HOOK_DEFAULT_CACHE_DIR,
+				 .timeout_ms = HOOK_DEFAULT_TIMEOUT_MS,
+				 .audit_level = AUDIT_TRACED };
+	max_set = false;
 	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1)
 		if (apply_option(a, c) < 0)
 			return -1;
+	if (!max_set || a->max_audit_level < a->audit_level)
+		a->max_audit_level = a->audit_level;
 	if (optind != argc) {
 		log_warn("unexpected argument \"%s\"; the state comes on stdin", argv[optind]);
 		return -1;
@@ -218,7 +257,43 @@ static int choose_log(const struct oci_state *st, const struct oci_bundle_config
 		name = id;
 	}
 	snprintf(plan->log_name, sizeof(plan->log_name), "%s.log", name);
+	snprintf(plan->audit_name, sizeof(plan->audit_name), "%s.jsonl", name);
 	return 0;
+}
+
+static int choose_audit_level(const struct hook_args *a, const struct oci_state *st,
+			      const struct oci_bundle_config *cfg, struct hook_plan *plan,
+			      struct oci_error **err)
+{
+	const char *want = annotation(st, cfg, HOOK_ANNOTATION_AUDIT_LEVEL);
+	enum audit_level level;
+
+	plan->audit_level = a->audit_level;
+	if (want == NULL)
+		return 0;
+	if (audit_level_parse(want, &level) < 0)
+		return oci_fail(err, EINVAL, "annotation %s: unknown level \"%.64s\"",
+				HOOK_ANNOTATION_AUDIT_LEVEL, want);
+	if (level > a->max_audit_level)
+		return oci_fail(err, EPERM,
+				"annotation %s: refused: \"%s\" is more than the admin allows (%s)",
+				HOOK_ANNOTATION_AUDIT_LEVEL, want,
+				audit_level_name(a->max_audit_level));
+	plan->audit_level = level;
+	return 0;
+}
+
+/* Through the cache: compiling a realistic policy would be most of the hook's cost. */
+static int compile_policy(const struct hook_args *a, struct hook_plan *plan,
+			  struct oci_error **err)
+{
+	int rc = oci_filter_cache_get(a->cache_dir, plan->policy, OCI_COMPILE_TRACER, stderr,
+				      &plan->filter, err);
+
+	if (rc >= 0)
+		log_debug("policy %s: %s", plan->policy->source,
+			  rc == 1 ? "compiled filter from the cache" : "compiled");
+	return rc < 0 ? -1 : 0;
 }
 
 int hook_plan(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
@@ -233,14 +308,11 @@ int hook_plan(const struct hook_args *a, const struct oci_state *st, struct hook
 	if (oci_bundle_config_load(config_path, &cfg, err) < 0)
 		return -1;
 	plan->new_pid_ns = cfg->new_pid_ns;
-	if (choose_log(st, cfg, plan, err) < 0 ||
+	if (choose_log(st, cfg, plan, err) < 0 || choose_audit_level(a, st, cfg, plan, err) < 0 ||
 	    choose_policy(a, st, cfg, config_path, &plan->policy, err) < 0 ||
 	    choose_mode(a, st, cfg, plan, err) < 0)
 		return -1;
-	if (plan->policy &&
-	    oci_policy_compile(plan->policy, OCI_COMPILE_TRACER, stderr, &plan->filter, err) < 0)
-		return -1;
-	return 0;
+	return plan->policy ? compile_policy(a, plan, err) : 0;
 }
 
 void hook_plan_free(struct hook_plan *plan)

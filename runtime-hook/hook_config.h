@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "audit.h"
 #include "compile.h"
 #include "error.h"
 #include "policy.h"
@@ -16,7 +17,9 @@
 #define HOOK_ANNOTATION_POLICY "org.octrace.policy"
 #define HOOK_ANNOTATION_MODE "org.octrace.mode"
 #define HOOK_ANNOTATION_LOG "org.octrace.log"
+#define HOOK_ANNOTATION_AUDIT_LEVEL "org.octrace.audit-level"
 #define HOOK_DEFAULT_LOG_DIR "/var/log/octrace"
+#define HOOK_DEFAULT_CACHE_DIR "/run/octrace/cache"
 #define HOOK_DEFAULT_TIMEOUT_MS 10000
 #define HOOK_NAME_MAX 128
 
@@ -24,10 +27,13 @@ struct hook_args {
 	const char *policy; /* admin: this policy file, whatever the bundle says */
 	const char *policy_dir; /* admin: where annotation-named policies live */
 	const char *log_dir;
+	const char *cache_dir; /* compiled filters (oci/cache.h); NULL or "": none */
 	bool complain; /* admin: complain mode for every container */
 	bool allow_complain; /* admin: the mode annotation may ask for complain */
 	bool debug;
 	unsigned timeout_ms;
+	enum audit_level audit_level; /* admin: the per-container audit log's level */
+	enum audit_level max_audit_level; /* admin: the most an annotation may ask for */
 };
 
 /* What the hook decided for one container. */
@@ -36,6 +42,8 @@ struct hook_plan {
 	struct oci_policy *policy; /* owned; NULL: trace only */
 	struct oci_filter *filter; /* owned */
 	char log_name[HOOK_NAME_MAX + 8]; /* file name inside log_dir */
+	char audit_name[HOOK_NAME_MAX + 8]; /* the audit log (JSON Lines) inside log_dir */
+	enum audit_level audit_level;
 	bool new_pid_ns;
 };
 
