@@ -45,10 +45,7 @@ void jsonw_free(struct jsonw *w)
 	free(w);
 }
 
-static bool in_object(const struct jsonw *w)
-{
-	return w->depth > 0 && w->is_object[w->depth - 1];
-}
+static bool in_object(const struct jsonw *w) { return w->depth > 0 && w->is_object[w->depth - 1]; }
 
 /* May a value be written now? */
 static bool value_ok(struct jsonw *w)
@@ -110,25 +107,13 @@ static void close_container(struct jsonw *w, bool object)
 	value_done(w, st);
 }
 
-void jsonw_object_open(struct jsonw *w)
-{
-	open_container(w, true);
-}
+void jsonw_object_open(struct jsonw *w) { open_container(w, true); }
 
-void jsonw_object_close(struct jsonw *w)
-{
-	close_container(w, true);
-}
+void jsonw_object_close(struct jsonw *w) { close_container(w, true); }
 
-void jsonw_array_open(struct jsonw *w)
-{
-	open_container(w, false);
-}
+void jsonw_array_open(struct jsonw *w) { open_container(w, false); }
 
-void jsonw_array_close(struct jsonw *w)
-{
-	close_container(w, false);
-}
+void jsonw_array_close(struct jsonw *w) { close_container(w, false); }
 
 /* Classify the bytes at s (Unicode Table 3-7, "well-formed UTF-8 byte sequences"):
  * > 0: a well-formed sequence of that many bytes;
@@ -211,8 +196,8 @@ static yajl_gen_status gen_string(struct jsonw *w, const char *s, size_t len)
 	clean = malloc(len * 3 + 1);
 	if (clean == NULL)
 		abort();
-	st = yajl_gen_string(w->g, (const unsigned char *)clean,
-			     jsonw_utf8_sanitize(s, len, clean));
+	st =
+	    yajl_gen_string(w->g, (const unsigned char *)clean, jsonw_utf8_sanitize(s, len, clean));
 	free(clean);
 	return st;
 }
@@ -236,10 +221,7 @@ void jsonw_string(struct jsonw *w, const char *s, size_t len)
 		value_done(w, gen_string(w, s, len));
 }
 
-void jsonw_cstring(struct jsonw *w, const char *s)
-{
-	jsonw_string(w, s, strlen(s));
-}
+void jsonw_cstring(struct jsonw *w, const char *s) { jsonw_string(w, s, strlen(s)); }
 
 void jsonw_int64(struct jsonw *w, int64_t v)
 {
@@ -298,8 +280,7 @@ int jsonw_finish(struct jsonw *w, const char **buf, size_t *len)
 	const unsigned char *b;
 	size_t n;
 
-	if (w->failed || !w->done ||
-	    yajl_gen_get_buf(w->g, &b, &n) != yajl_gen_status_ok) {
+	if (w->failed || !w->done || yajl_gen_get_buf(w->g, &b, &n) != yajl_gen_status_ok) {
 		errno = EINVAL;
 		return -1;
 	}

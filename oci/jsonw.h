@@ -57,8 +57,5 @@ void jsonw_reset(struct jsonw *w);
  * written. Exposed for the tests and for callers that hash or compare sanitised text. */
 size_t jsonw_utf8_sanitize(const char *s, size_t len, char *out);
 
-static inline void cleanup_jsonwp(struct jsonw **w)
-{
-	jsonw_free(*w);
-}
+static inline void cleanup_jsonwp(struct jsonw **w) { jsonw_free(*w); }
 #define cleanup_jsonw __attribute__((cleanup(cleanup_jsonwp)))

@@ -29,10 +29,7 @@ static const struct {
     {SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"},
 };
 
-static bool carries_errno(enum oci_action a)
-{
-	return a == OCI_ACT_ERRNO || a == OCI_ACT_TRACE;
-}
+static bool carries_errno(enum oci_action a) { return a == OCI_ACT_ERRNO || a == OCI_ACT_TRACE; }
 
 static void write_arg(struct jsonw *w, const struct oci_arg *a)
 {

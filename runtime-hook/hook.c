@@ -1,4 +1,5 @@
 /* octrace-hook: the OCI prestart/createRuntime hook. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@ int main(int argc, char **argv)
 	int rc = 1;
 
 	log_progname = "octrace-hook";
+	signal(SIGPIPE, SIG_IGN); /* the runtime may close our stderr early: EPIPE, not death */
 	if (hook_parse_args(argc, argv, &args) < 0)
 		return 2;
 	log_debug_enabled = args.debug;

@@ -33,7 +33,7 @@ struct audit;
 
 /* Open `path` (O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC|O_NOFOLLOW, mode 0640), or, with path
  * NULL, write to `fd` (not owned: audit_close() leaves it open). container_id (copied, may
- * be NULL) is written as "container" on every line. Errors name the file:
+ * be NULL or "": then left out) is written as "container" on every line. Errors name the file:
  *   /var/log/x/audit.jsonl: cannot open: No such file or directory */
 int audit_open(const char *path, int fd, enum audit_level level, const char *container_id,
 	       struct audit **out, struct oci_error **err);
@@ -41,7 +41,7 @@ void audit_close(struct audit *a);
 enum audit_level audit_level(const struct audit *a);
 
 /* Rule values besides a syscalls[] index. */
-#define AUDIT_RULE_DEFAULT (-1) /* the default action applied */
+#define AUDIT_RULE_DEFAULT (-1)	 /* the default action applied */
 #define AUDIT_RULE_BAD_ARCH (-2) /* an architecture the policy does not list */
 #define AUDIT_RULE_NONE (-3)	 /* allowed in the kernel, seen at level "all" */
 
@@ -60,11 +60,13 @@ struct audit_syscall {
 	const struct decoded *decoded; /* may be NULL */
 };
 
-/* Whether a syscall with this policy action and rule is logged at the audit's level; lets
- * the caller skip decoding what would not be written. audit_syscall() applies it too. */
+/* Whether a syscall with this policy action (the "would" one in complain mode; NULL counts
+ * as SCMP_ACT_ALLOW) and rule is logged at the audit's level; lets the caller skip decoding
+ * what would not be written. audit_syscall() applies it too. */
 bool audit_wants(const struct audit *a, const char *action, int rule);
 
-/* One "syscall" event, if audit_wants() it. */
+/* One "syscall" event, if audit_wants() it. Like every function below, a no-op when a is
+ * NULL (no --audit). */
 void audit_syscall(struct audit *a, const struct audit_syscall *ev);
 
 enum audit_field_type {
@@ -100,8 +102,5 @@ void audit_event(struct audit *a, const char *event, pid_t pid, pid_t tid,
 void audit_teardown(struct audit *a, int exit_status, const struct summary *sum,
 		    const struct oci_filter *filter);
 
-static inline void cleanup_auditp(struct audit **a)
-{
-	audit_close(*a);
-}
+static inline void cleanup_auditp(struct audit **a) { audit_close(*a); }
 #define cleanup_audit __attribute__((cleanup(cleanup_auditp)))

@@ -39,16 +39,16 @@ struct bit {
 
 /* Composite values first, so that O_SYNC is not printed as __O_SYNC|O_DSYNC. */
 static const struct bit open_bits[] = {
-    {020200000, "O_TMPFILE"}, {04010000, "O_SYNC"},   {0100, "O_CREAT"},
-    {0200, "O_EXCL"},	      {0400, "O_NOCTTY"},     {01000, "O_TRUNC"},
-    {02000, "O_APPEND"},      {04000, "O_NONBLOCK"},  {010000, "O_DSYNC"},
-    {020000, "O_ASYNC"},      {040000, "O_DIRECT"},   {0100000, "O_LARGEFILE"},
+    {020200000, "O_TMPFILE"}, {04010000, "O_SYNC"},    {0100, "O_CREAT"},
+    {0200, "O_EXCL"},	      {0400, "O_NOCTTY"},      {01000, "O_TRUNC"},
+    {02000, "O_APPEND"},      {04000, "O_NONBLOCK"},   {010000, "O_DSYNC"},
+    {020000, "O_ASYNC"},      {040000, "O_DIRECT"},    {0100000, "O_LARGEFILE"},
     {0200000, "O_DIRECTORY"}, {0400000, "O_NOFOLLOW"}, {01000000, "O_NOATIME"},
     {02000000, "O_CLOEXEC"},  {010000000, "O_PATH"},
 };
 
-/* clone3-only bits above 32 and CLONE_NEWTIME (0x80), which clone() cannot take because
- * its low byte is the exit signal. */
+/* The last three only come through clone3: bits above 32, and CLONE_NEWTIME (0x80), which
+ * clone() cannot take because the low byte of its flags is the exit signal. */
 static const struct bit clone_bits[] = {
     {0x100, "CLONE_VM"},
     {0x200, "CLONE_FS"},
@@ -80,8 +80,8 @@ static const struct bit clone_bits[] = {
 };
 
 static const struct bit resolve_bits[] = {
-    {0x01, "RESOLVE_NO_XDEV"},	   {0x02, "RESOLVE_NO_MAGICLINKS"}, {0x04, "RESOLVE_NO_SYMLINKS"},
-    {0x08, "RESOLVE_BENEATH"},	   {0x10, "RESOLVE_IN_ROOT"},	    {0x20, "RESOLVE_CACHED"},
+    {0x01, "RESOLVE_NO_XDEV"}, {0x02, "RESOLVE_NO_MAGICLINKS"}, {0x04, "RESOLVE_NO_SYMLINKS"},
+    {0x08, "RESOLVE_BENEATH"}, {0x10, "RESOLVE_IN_ROOT"},	{0x20, "RESOLVE_CACHED"},
 };
 
 static const struct bit at_bits[] = {
@@ -224,10 +224,7 @@ static void add_error(struct ctx *c, const char *key, int errnum)
 }
 
 /* Room left in the store for one more string and its NUL. */
-static size_t room(const struct ctx *c)
-{
-	return DECODED_STORE_SIZE - c->d->used;
-}
+static size_t room(const struct ctx *c) { return DECODED_STORE_SIZE - c->d->used; }
 
 static void add_text(struct ctx *c, const char *key, const char *s, size_t len)
 {
@@ -555,10 +552,7 @@ static void dec_clone3(struct ctx *c)
 	add_clone_flags(c, ca[0], (int)ca[CLONE_ARGS_EXIT_SIGNAL / sizeof(uint64_t)]);
 }
 
-static void dec_path0(struct ctx *c)
-{
-	add_path(c, 0);
-}
+static void dec_path0(struct ctx *c) { add_path(c, 0); }
 
 static void dec_at_path1(struct ctx *c)
 {
@@ -570,14 +564,14 @@ static const struct {
 	int nr;
 	void (*fn)(struct ctx *c);
 } decoders[] = {
-    {__NR_open, dec_open},	     {__NR_openat, dec_openat},	    {__NR_openat2, dec_openat2},
-    {__NR_creat, dec_creat},	     {__NR_execve, dec_execve},	    {__NR_execveat, dec_execveat},
-    {__NR_connect, dec_sockaddr},    {__NR_bind, dec_sockaddr},	    {__NR_clone, dec_clone},
-    {__NR_clone3, dec_clone3},	     {__NR_chdir, dec_path0},	    {__NR_chroot, dec_path0},
-    {__NR_mkdir, dec_path0},	     {__NR_mkdirat, dec_at_path1},  {__NR_rmdir, dec_path0},
-    {__NR_unlink, dec_path0},	     {__NR_unlinkat, dec_at_path1}, {__NR_chmod, dec_path0},
-    {__NR_fchmodat, dec_at_path1},   {__NR_chown, dec_path0},	    {__NR_lchown, dec_path0},
-    {__NR_fchownat, dec_at_path1},   {__NR_mknod, dec_path0},	    {__NR_mknodat, dec_at_path1},
+    {__NR_open, dec_open},	   {__NR_openat, dec_openat},	  {__NR_openat2, dec_openat2},
+    {__NR_creat, dec_creat},	   {__NR_execve, dec_execve},	  {__NR_execveat, dec_execveat},
+    {__NR_connect, dec_sockaddr},  {__NR_bind, dec_sockaddr},	  {__NR_clone, dec_clone},
+    {__NR_clone3, dec_clone3},	   {__NR_chdir, dec_path0},	  {__NR_chroot, dec_path0},
+    {__NR_mkdir, dec_path0},	   {__NR_mkdirat, dec_at_path1},  {__NR_rmdir, dec_path0},
+    {__NR_unlink, dec_path0},	   {__NR_unlinkat, dec_at_path1}, {__NR_chmod, dec_path0},
+    {__NR_fchmodat, dec_at_path1}, {__NR_chown, dec_path0},	  {__NR_lchown, dec_path0},
+    {__NR_fchownat, dec_at_path1}, {__NR_mknod, dec_path0},	  {__NR_mknodat, dec_at_path1},
     {__NR_truncate, dec_path0},
 };
 

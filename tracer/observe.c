@@ -164,6 +164,13 @@ static void emit(struct session *s, struct tracee *t, const struct oci_slot *slo
 	audit_syscall(s->audit, &ev);
 }
 
+/* The policy makes this syscall fail with an errno (counted as an error when decided). */
+static bool denies(const struct session *s, const struct oci_slot *slot)
+{
+	return s->mode == MODE_ENFORCE &&
+	       (slot->action == OCI_ACT_ERRNO || slot->action == OCI_ACT_NOTIFY);
+}
+
 static bool acts_without_return(const struct oci_slot *slot)
 {
 	return slot->action == OCI_ACT_KILL_THREAD || slot->action == OCI_ACT_KILL_PROCESS ||
@@ -176,13 +183,13 @@ void observe_seccomp(struct session *s, struct tracee *t,
 	uint32_t data = info->seccomp.ret_data;
 
 	summary_add(&s->summary, info->arch, (int)info->seccomp.nr, data);
-	if (slot && s->mode == MODE_ENFORCE &&
-	    (slot->action == OCI_ACT_ERRNO || slot->action == OCI_ACT_NOTIFY))
+	if (slot && denies(s, slot))
 		summary_add_error(&s->summary, info->arch, (int)info->seccomp.nr, data);
 	t->sc_nr = (int)info->seccomp.nr;
 	t->sc_arch = info->arch;
 	memcpy(t->sc_args, info->seccomp.args, sizeof(t->sc_args));
 	t->sc_slot = slot;
+	t->sc_data = data;
 	t->sc_logged = slot == NULL; /* counted above: not again at the exit stop */
 	if (s->audit == NULL)
 		return;
@@ -227,6 +234,9 @@ static void syscall_exit(struct session *s, struct tracee *t,
 		summary_add(&s->summary, t->sc_arch, t->sc_nr, SUMMARY_ALLOWED);
 		if (info->exit.rval < 0)
 			summary_add_error(&s->summary, t->sc_arch, t->sc_nr, SUMMARY_ALLOWED);
+	} else if (info->exit.rval < 0 && !denies(s, t->sc_slot)) {
+		/* LOG, TRACE (or complain) that failed by themselves; denials counted already */
+		summary_add_error(&s->summary, t->sc_arch, t->sc_nr, t->sc_data);
 	}
 	if (s->audit)
 		emit(s, t, t->sc_slot, true, info->exit.rval, t->sc_decoded ? t->decoded : NULL);

@@ -358,6 +358,7 @@ int main(int argc, char **argv)
 
 	if (rc != 0)
 		return rc;
+	signal(SIGPIPE, SIG_IGN); /* an audit log on a pipe with no reader: EPIPE, not death */
 	if (strcmp(o.command, "check") == 0)
 		return cmd_check(&o);
 	if (strcmp(o.command, "run") != 0 && strcmp(o.command, "attach") != 0)

@@ -213,6 +213,10 @@ static void add_archs(struct oci_policy *p, const struct profile *observed, bool
 			listed |= p->archs[j] == arch;
 		if (listed || (!fresh && oci_policy_has_arch(p, arch)))
 			continue;
+		if (oci_arch_oci_name(arch) == NULL) { /* no OCI name: cannot be written */
+			log_warn("profile: architecture 0x%08x has no OCI name, left out", arch);
+			continue;
+		}
 		p->archs = realloc(p->archs, (p->n_archs + 1) * sizeof(*p->archs));
 		if (p->archs == NULL)
 			abort();
@@ -241,9 +245,8 @@ static void add_allow_rule(struct oci_policy *p, struct names *names)
 	p->rules[p->n_rules++] = r;
 }
 
-static int build_policy(const char *out_path, const char *base_path,
-			const struct profile *observed, struct oci_policy **out,
-			struct oci_error **err)
+static int build_policy(const char *out_path, const char *base_path, const struct profile *observed,
+			struct oci_policy **out, struct oci_error **err)
 {
 	cleanup_oci_policy struct oci_policy *p = NULL;
 	cleanup_names struct names names = {NULL, 0};

@@ -41,8 +41,5 @@ void profile_free(struct profile *p);
 int profile_write(const char *out_path, const char *base_path, const struct profile *observed,
 		  struct oci_error **err);
 
-static inline void cleanup_profilep(struct profile *p)
-{
-	profile_free(p);
-}
+static inline void cleanup_profilep(struct profile *p) { profile_free(p); }
 #define cleanup_profile __attribute__((cleanup(cleanup_profilep)))

@@ -54,6 +54,7 @@ struct tracee {
 	uint32_t sc_arch;
 	uint64_t sc_args[6];
 	const struct oci_slot *sc_slot; /* the policy's decision; NULL: allowed in the kernel */
+	uint32_t sc_data; /* its SECCOMP_RET_DATA, the summary's key */
 	struct decoded *decoded; /* owned, allocated on first use */
 	struct tracee *next; /* hash chain, owned by the table */
 };

@@ -41,10 +41,7 @@ static int want_type(const struct json *v, enum json_type t, char **why)
 
 /* ---- scalars ---- */
 
-static int is_string(const struct json *v, char **why)
-{
-	return want_type(v, JSON_STRING, why);
-}
+static int is_string(const struct json *v, char **why) { return want_type(v, JSON_STRING, why); }
 
 static int is_nonempty_string(const struct json *v, char **why)
 {
@@ -97,6 +94,17 @@ static int is_positive(const struct json *v, char **why)
 		return -1;
 	return v->text[0] != '-' && strcmp(v->text, "0") != 0 ? 0
 							      : fail(why, "%s is not > 0", v->text);
+}
+
+static int is_string_or_null(const struct json *v, char **why)
+{
+	return v->type == JSON_NULL ? 0 : is_string(v, why);
+}
+
+/* A signal by number (9) or by name ("SIGKILL"). */
+static int is_signal(const struct json *v, char **why)
+{
+	return v->type == JSON_STRING ? is_nonempty_string(v, why) : is_positive(v, why);
 }
 
 static int is_true(const struct json *v, char **why)
@@ -177,8 +185,7 @@ static int is_args(const struct json *v, char **why)
 /* ---- objects ---- */
 
 /* Every key of obj is in the table, every required one is present, every value passes. */
-static int check_object(const struct json *obj, const struct key_rule *rules, size_t n,
-			char **why)
+static int check_object(const struct json *obj, const struct key_rule *rules, size_t n, char **why)
 {
 	if (want_type(obj, JSON_OBJECT, why) < 0)
 		return -1;
@@ -254,11 +261,16 @@ static int is_family(const struct json *v, char **why)
 static int is_decoded(const struct json *v, char **why)
 {
 	static const struct key_rule rules[] = {
-	    {"dirfd", false, is_dirfd},	  {"path", false, is_text_or_error},
-	    {"path_truncated", false, is_true}, {"flags", false, is_text_or_error},
-	    {"mode", false, is_mode},	  {"resolve", false, is_nonempty_string},
-	    {"argv", false, is_argv},	  {"argv_truncated", false, is_true},
-	    {"fd", false, is_int},	  {"family", false, is_family},
+	    {"dirfd", false, is_dirfd},
+	    {"path", false, is_text_or_error},
+	    {"path_truncated", false, is_true},
+	    {"flags", false, is_text_or_error},
+	    {"mode", false, is_mode},
+	    {"resolve", false, is_nonempty_string},
+	    {"argv", false, is_argv},
+	    {"argv_truncated", false, is_true},
+	    {"fd", false, is_int},
+	    {"family", false, is_family},
 	    {"addr", false, is_text_or_error},
 	};
 
@@ -270,9 +282,12 @@ static int is_decoded(const struct json *v, char **why)
 static int is_count(const struct json *v, char **why)
 {
 	static const struct key_rule rules[] = {
-	    {"arch", true, is_nonempty_string},	   {"syscall", true, is_nonempty_string},
-	    {"nr", true, is_int},		   {"action", true, is_action},
-	    {"errno", false, is_errno},		   {"calls", true, is_uint},
+	    {"arch", true, is_nonempty_string},
+	    {"syscall", true, is_nonempty_string},
+	    {"nr", true, is_int},
+	    {"action", true, is_action},
+	    {"errno", false, is_errno},
+	    {"calls", true, is_uint},
 	    {"errors", true, is_uint},
 	};
 
@@ -310,8 +325,11 @@ static int is_level(const struct json *v, char **why)
 
 #define COMMON_KEYS                                                                                \
 	{"time", true, is_time}, {"event", true, is_nonempty_string},                              \
-	    {"container", false, is_nonempty_string}
-#define TASK_KEYS COMMON_KEYS, {"pid", true, is_positive}, {"tid", true, is_positive}
+	{                                                                                          \
+		"container", false, is_nonempty_string                                             \
+	}
+#define TASK_KEYS                                                                                  \
+	COMMON_KEYS, {"pid", true, is_positive}, { "tid", true, is_positive }
 
 static const struct key_rule syscall_keys[] = {
     TASK_KEYS,
@@ -329,6 +347,7 @@ static const struct key_rule syscall_keys[] = {
 };
 static const struct key_rule attach_keys[] = {
     TASK_KEYS,
+    {"threads", false, is_uint},
     {"mode", false, is_mode_name},
     {"level", false, is_level},
     {"policy", false, is_string},
@@ -336,17 +355,21 @@ static const struct key_rule attach_keys[] = {
 static const struct key_rule armed_keys[] = {TASK_KEYS, {"mode", false, is_mode_name}};
 static const struct key_rule exec_keys[] = {
     TASK_KEYS,
-    {"path", true, is_string},
+    {"path", true, is_string_or_null},
     {"former_tid", false, is_positive},
 };
 static const struct key_rule clone_keys[] = {TASK_KEYS, {"child", true, is_positive}};
 static const struct key_rule exit_keys[] = {
     TASK_KEYS,
-    {"status", true, is_int},
-    {"code", false, is_uint},
-    {"signal", false, is_nonempty_string},
+    {"status", false, is_int},
+    {"signal", false, is_signal},
 };
-static const struct key_rule detach_keys[] = {TASK_KEYS, {"reason", false, is_string}};
+static const struct key_rule exit_group_keys[] = {TASK_KEYS, {"status", true, is_int}};
+static const struct key_rule detach_keys[] = {
+    TASK_KEYS,
+    {"tasks", false, is_uint},
+    {"reason", false, is_string},
+};
 static const struct key_rule teardown_keys[] = {
     COMMON_KEYS,
     {"status", true, is_int},
@@ -355,18 +378,21 @@ static const struct key_rule teardown_keys[] = {
     {"errors", true, is_uint},
 };
 
-#define EVENT(name, keys) {name, keys, N_ELEMENTS(keys)}
+#define EVENT(name, keys)                                                                          \
+	{                                                                                          \
+		name, keys, N_ELEMENTS(keys)                                                       \
+	}
 
 static const struct {
 	const char *name;
 	const struct key_rule *keys;
 	size_t n;
 } events[] = {
-    EVENT("syscall", syscall_keys), EVENT("attach", attach_keys),
-    EVENT("armed", armed_keys),	    EVENT("exec", exec_keys),
-    EVENT("clone", clone_keys),	    EVENT("fork", clone_keys),
-    EVENT("vfork", clone_keys),	    EVENT("exit", exit_keys),
-    EVENT("exit_group", exit_keys), EVENT("detach", detach_keys),
+    EVENT("syscall", syscall_keys),	  EVENT("attach", attach_keys),
+    EVENT("armed", armed_keys),		  EVENT("exec", exec_keys),
+    EVENT("clone", clone_keys),		  EVENT("fork", clone_keys),
+    EVENT("vfork", clone_keys),		  EVENT("exit", exit_keys),
+    EVENT("exit_group", exit_group_keys), EVENT("detach", detach_keys),
     EVENT("teardown", teardown_keys),
 };
 
@@ -393,6 +419,16 @@ static int check_syscall_consistency(const struct json *line, char **why)
 	return 0;
 }
 
+/* A task that died either exited (status) or was killed (signal). */
+static int check_exit_consistency(const struct json *line, char **why)
+{
+	bool status = json_get(line, "status") != NULL, signal = json_get(line, "signal") != NULL;
+
+	if (status == signal)
+		return fail(why, "exit: exactly one of \"status\" and \"signal\" is required");
+	return 0;
+}
+
 static int check_event(const struct json *line, char **why)
 {
 	const struct json *event = json_get(line, "event");
@@ -407,6 +443,8 @@ static int check_event(const struct json *line, char **why)
 			return fail(why, "%s: %s", event->text, problem);
 		if (strcmp(event->text, "syscall") == 0)
 			return check_syscall_consistency(line, why);
+		if (strcmp(event->text, "exit") == 0)
+			return check_exit_consistency(line, why);
 		return 0;
 	}
 	return fail(why, "unknown event \"%s\"", event->text);

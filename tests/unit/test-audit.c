@@ -225,9 +225,15 @@ static void test_syscall_denied(void)
 	struct audit *a = open_on(fd, AUDIT_DENIED, "ctr-1");
 	cleanup_lines struct lines l = {.n = 0};
 	const struct audit_syscall ev = {
-	    .pid = 100, .tid = 101, .comm = "worker", .arch = AUDIT_ARCH_X86_64,
-	    .nr = SYS_mkdir, .args = {1, 2, UINT64_MAX, 0, 0, 0x8000000000000000ull},
-	    .action = "SCMP_ACT_ERRNO", .errno_ret = 13, .rule = 3,
+	    .pid = 100,
+	    .tid = 101,
+	    .comm = "worker",
+	    .arch = AUDIT_ARCH_X86_64,
+	    .nr = SYS_mkdir,
+	    .args = {1, 2, UINT64_MAX, 0, 0, 0x8000000000000000ull},
+	    .action = "SCMP_ACT_ERRNO",
+	    .errno_ret = 13,
+	    .rule = 3,
 	};
 
 	audit_syscall(a, &ev);
@@ -306,9 +312,12 @@ static void test_comm_from_proc(void)
 	int fd = new_memfd();
 	struct audit *a = open_on(fd, AUDIT_ALL, NULL);
 	cleanup_lines struct lines l = {.n = 0};
-	struct audit_syscall ev = {.pid = getpid(), .tid = (pid_t)syscall(SYS_gettid),
-				   .arch = AUDIT_ARCH_X86_64, .nr = SYS_getpid,
-				   .action = "SCMP_ACT_LOG", .rule = 0};
+	struct audit_syscall ev = {.pid = getpid(),
+				   .tid = (pid_t)syscall(SYS_gettid),
+				   .arch = AUDIT_ARCH_X86_64,
+				   .nr = SYS_getpid,
+				   .action = "SCMP_ACT_LOG",
+				   .rule = 0};
 	char want[32] = "";
 	FILE *f = fopen("/proc/self/comm", "re");
 
@@ -336,12 +345,16 @@ static void test_decoded(void)
 	static struct decoded d1, d2;
 	const char *path = "/etc/hosts";
 	const char *argv[] = {"/bin/sh", "-c", "true", NULL};
-	struct audit_syscall ev = {.pid = getpid(), .tid = getpid(), .comm = "t",
-				   .arch = AUDIT_ARCH_X86_64, .action = "SCMP_ACT_LOG"};
+	struct audit_syscall ev = {.pid = getpid(),
+				   .tid = getpid(),
+				   .comm = "t",
+				   .arch = AUDIT_ARCH_X86_64,
+				   .action = "SCMP_ACT_LOG"};
 	const struct json *dec;
 
 	ev.nr = SYS_openat;
-	ev.args[0] = (uint64_t)-100, ev.args[1] = (uintptr_t)path, ev.args[2] = O_RDONLY | O_CLOEXEC;
+	ev.args[0] = (uint64_t)-100, ev.args[1] = (uintptr_t)path,
+	ev.args[2] = O_RDONLY | O_CLOEXEC;
 	decode_syscall(getpid(), AUDIT_ARCH_X86_64, ev.nr, ev.args, &d1);
 	ev.decoded = &d1;
 	audit_syscall(a, &ev);
@@ -360,7 +373,8 @@ static void test_decoded(void)
 	is_str(str(dec, "path"), path, "decoded.path");
 	is_str(str(dec, "flags"), "O_RDONLY|O_CLOEXEC", "decoded.flags");
 	dec = json_get(l.v[1], "decoded");
-	is_str(str(json_get(dec, "path"), "error"), "EFAULT", "a bad path: {\"error\": \"EFAULT\"}");
+	is_str(str(json_get(dec, "path"), "error"), "EFAULT",
+	       "a bad path: {\"error\": \"EFAULT\"}");
 	ok(json_get(dec, "argv") && json_get(dec, "argv")->len == 3 &&
 	       strcmp(json_get(dec, "argv")->items[1]->text, "-c") == 0,
 	   "decoded.argv array");
@@ -369,11 +383,15 @@ static void test_decoded(void)
 static void emit_all_actions(struct audit *a)
 {
 	static const char *const actions[] = {
-	    "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",  "SCMP_ACT_TRACE",	"SCMP_ACT_ERRNO",
+	    "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",	      "SCMP_ACT_TRACE",	       "SCMP_ACT_ERRNO",
 	    "SCMP_ACT_TRAP",  "SCMP_ACT_KILL_THREAD", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_NOTIFY",
 	};
-	struct audit_syscall ev = {.pid = 1, .tid = 1, .comm = "c", .arch = AUDIT_ARCH_X86_64,
-				   .nr = SYS_getpid, .rule = 0};
+	struct audit_syscall ev = {.pid = 1,
+				   .tid = 1,
+				   .comm = "c",
+				   .arch = AUDIT_ARCH_X86_64,
+				   .nr = SYS_getpid,
+				   .rule = 0};
 
 	for (size_t i = 0; i < N_ELEMENTS(actions); i++) {
 		ev.action = actions[i];
@@ -413,14 +431,16 @@ static void test_lifecycle(void)
 	struct audit *a = open_on(fd, AUDIT_DENIED, "c0ffee");
 	cleanup_lines struct lines l = {.n = 0};
 	const struct audit_field exec[] = {AUDIT_STR("path", "/usr/bin/env"),
-					   AUDIT_STR("pid", "dropped"), AUDIT_INT("former_tid", 12)};
+					   AUDIT_STR("pid", "dropped"),
+					   AUDIT_INT("former_tid", 12)};
 	const struct audit_field child[] = {AUDIT_INT("child", 43)};
-	const struct audit_field exit[] = {AUDIT_INT("status", 0x8b00), AUDIT_UINT("code", 139),
-					   AUDIT_STR("signal", "SIGSEGV")};
-	const struct audit_field attach[] = {AUDIT_STR("mode", "complain"),
-					     AUDIT_STR("level", "denied")};
-	const char *const names[] = {"attach", "armed", "exec", "clone", "fork", "vfork",
-				     "exit", "exit_group", "detach"};
+	const struct audit_field exit[] = {AUDIT_INT("signal", 11)};
+	const struct audit_field exit_group[] = {AUDIT_INT("status", 3)};
+	const struct audit_field attach[] = {
+	    AUDIT_UINT("threads", 2), AUDIT_STR("mode", "complain"), AUDIT_STR("level", "denied")};
+	const struct audit_field detach[] = {AUDIT_UINT("tasks", UINT64_MAX)};
+	const char *const names[] = {"attach", "armed", "exec",	      "clone", "fork",
+				     "vfork",  "exit",	"exit_group", "detach"};
 
 	audit_event(a, "attach", 42, 42, attach, N_ELEMENTS(attach));
 	audit_event(a, "armed", 42, 42, NULL, 0);
@@ -429,8 +449,8 @@ static void test_lifecycle(void)
 	audit_event(a, "fork", 42, 42, child, 1);
 	audit_event(a, "vfork", 42, 42, child, 1);
 	audit_event(a, "exit", 42, 43, exit, N_ELEMENTS(exit));
-	audit_event(a, "exit_group", 42, 42, exit, 1);
-	audit_event(a, "detach", 42, 42, NULL, 0);
+	audit_event(a, "exit_group", 42, 42, exit_group, 1);
+	audit_event(a, "detach", 42, 42, detach, 1);
 	audit_close(a);
 	read_lines(fd, &l, true);
 	close(fd);
@@ -445,10 +465,11 @@ static void test_lifecycle(void)
 	is_str(num(l.v[2], "pid"), "42", "a field named pid is dropped, not duplicated");
 	is_str(num(l.v[2], "former_tid"), "12", "exec former_tid");
 	is_str(num(l.v[3], "child"), "43", "clone child");
-	is_str(num(l.v[6], "status"), "35584", "exit status");
+	is_str(num(l.v[0], "threads"), "2", "attach threads");
+	is_str(num(l.v[6], "signal"), "11", "exit signal");
 	is_str(num(l.v[6], "tid"), "43", "exit tid");
-	is_str(str(l.v[6], "signal"), "SIGSEGV", "exit signal");
-	is_str(num(l.v[6], "code"), "139", "uint field");
+	is_str(num(l.v[7], "status"), "3", "exit_group status");
+	is_str(num(l.v[8], "tasks"), "18446744073709551615", "a uint64 field, exact");
 }
 
 static void test_null_field(void)
@@ -492,6 +513,14 @@ static struct oci_filter *compile_example(void)
 	return f;
 }
 
+static const struct json *find_count(const struct json *counts, const char *name)
+{
+	for (size_t i = 0; i < counts->len; i++)
+		if (strcmp(str(counts->items[i], "syscall"), name) == 0)
+			return counts->items[i];
+	return NULL;
+}
+
 static void test_teardown(void)
 {
 	int fd = new_memfd();
@@ -509,6 +538,7 @@ static void test_teardown(void)
 	summary_add(&sum, AUDIT_ARCH_X86_64, SYS_uname, log);
 	summary_add(&sum, AUDIT_ARCH_X86_64, SYS_uname, log);
 	summary_add_error(&sum, AUDIT_ARCH_X86_64, SYS_getpid, 5); /* never counted: one call */
+	summary_add(&sum, AUDIT_ARCH_X86_64, SYS_read, SUMMARY_ALLOWED);
 	audit_teardown(a, 3, &sum, f);
 	audit_close(a);
 	summary_free(&sum);
@@ -519,24 +549,39 @@ static void test_teardown(void)
 	is_str(str(l.v[0], "event"), "teardown", "event");
 	ok(!json_get(l.v[0], "pid") && !json_get(l.v[0], "tid"), "no pid/tid");
 	is_str(num(l.v[0], "status"), "3", "status");
-	is_str(num(l.v[0], "calls"), "6", "total calls");
+	is_str(num(l.v[0], "calls"), "7", "total calls");
 	is_str(num(l.v[0], "errors"), "3", "total errors");
 	counts = json_get(l.v[0], "counts");
-	if (!ok(counts && counts->len == 3, "three count entries"))
+	if (!ok(counts && counts->len == 4, "four count entries"))
 		return;
-	c0 = counts->items[0], c1 = counts->items[1], c2 = counts->items[2];
+	c0 = counts->items[0], c1 = counts->items[1], c2 = find_count(counts, "getpid");
 	ok(strcmp(str(c0, "syscall"), "mkdir") == 0 && strcmp(num(c0, "calls"), "3") == 0 &&
 	       strcmp(num(c0, "errors"), "2") == 0 &&
 	       strcmp(str(c0, "action"), "SCMP_ACT_ERRNO") == 0 &&
 	       strcmp(num(c0, "errno"), "13") == 0 && strcmp(str(c0, "arch"), "x86_64") == 0,
 	   "most calls first: mkdir 3 calls, 2 errors, ERRNO 13");
-	ok(strcmp(str(c1, "syscall"), "uname") == 0 && strcmp(str(c1, "action"), "SCMP_ACT_LOG") == 0 &&
-	       !json_get(c1, "errno") && strcmp(num(c1, "errors"), "0") == 0,
+	ok(strcmp(str(c1, "syscall"), "uname") == 0 &&
+	       strcmp(str(c1, "action"), "SCMP_ACT_LOG") == 0 && !json_get(c1, "errno") &&
+	       strcmp(num(c1, "errors"), "0") == 0,
 	   "uname: LOG, no errno");
-	ok(strcmp(str(c2, "syscall"), "getpid") == 0 &&
-	       strcmp(str(c2, "action"), "SCMP_ACT_TRACE") == 0 &&
+	ok(c2 && strcmp(str(c2, "action"), "SCMP_ACT_TRACE") == 0 &&
 	       strcmp(num(c2, "errno"), "5") == 0 && strcmp(num(c2, "calls"), "1") == 0,
 	   "data of a foreign filter: SCMP_ACT_TRACE with its data");
+	ok(strcmp(str(counts->items[2], "syscall"), "read") == 0 &&
+	       strcmp(str(counts->items[2], "action"), "SCMP_ACT_ALLOW") == 0 &&
+	       !json_get(counts->items[2], "errno"),
+	   "SUMMARY_ALLOWED (audit level all): SCMP_ACT_ALLOW; ties in order of number");
+}
+
+static void test_null_audit(void)
+{
+	const struct audit_syscall ev = {.pid = 1, .tid = 1, .action = "SCMP_ACT_ERRNO"};
+
+	audit_syscall(NULL, &ev);
+	audit_event(NULL, "armed", 1, 1, NULL, 0);
+	audit_teardown(NULL, 0, NULL, NULL);
+	ok(!audit_wants(NULL, "SCMP_ACT_ERRNO", 0), "a NULL audit wants nothing, writes nothing");
+	audit_close(NULL);
 }
 
 static void test_teardown_empty(void)
@@ -587,7 +632,108 @@ static void test_write_error_once(void)
 	   "one warning for three failed writes: %s", msgs);
 }
 
-int main(void)
+#define T "\"time\":\"2026-11-23T17:24:16.804180184Z\","
+#define SC                                                                                         \
+	T "\"event\":\"syscall\",\"pid\":1,\"tid\":1,\"comm\":\"c\",\"arch\":\"x86_64\","          \
+	  "\"syscall\":\"read\",\"nr\":0,"
+#define ARGS "\"args\":[0,0,0,0,0,0],"
+
+/* The format checker refuses what the format does not allow, and says why. */
+static void test_checker_rejects(void)
+{
+	static const struct {
+		const char *line, *why;
+	} cases[] = {
+	    {"{", "line 1, column 2: malformed JSON: parse error: premature EOF"},
+	    {"[]", "expected an object, got array"},
+	    {"{" T "\"pid\":1}", "\"event\": missing or not a string"},
+	    {"{" T "\"event\":\"spawn\"}", "unknown event \"spawn\""},
+	    {"{\"time\":\"2026-11-23 17:24:16Z\",\"event\":\"armed\",\"pid\":1,\"tid\":1}",
+	     "armed: \"time\": \"2026-11-23 17:24:16Z\" is not YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ"},
+	    {"{" T "\"event\":\"armed\",\"pid\":0,\"tid\":1}", "armed: \"pid\": 0 is not > 0"},
+	    {"{" T "\"event\":\"armed\",\"pid\":1}", "armed: \"tid\": missing"},
+	    {"{" T "\"event\":\"armed\",\"pid\":1,\"tid\":1.5}",
+	     "armed: \"tid\": expected an integer, got 1.5"},
+	    {"{" SC "\"args\":[0,0,0,0,0],\"action\":\"SCMP_ACT_LOG\"}",
+	     "syscall: \"args\": expected 6 items, got 5"},
+	    {"{" SC "\"args\":[0,0,0,0,0,-1],\"action\":\"SCMP_ACT_LOG\"}",
+	     "syscall: \"args\": -1 is out of range (0-18446744073709551615)"},
+	    {"{" SC ARGS "\"action\":\"SCMP_ACT_DENY\"}",
+	     "syscall: \"action\": unknown value \"SCMP_ACT_DENY\""},
+	    {"{" SC ARGS "\"action\":\"SCMP_ACT_LOG\",\"would\":\"SCMP_ACT_TRAP\"}",
+	     "syscall: \"would\" with an action other than SCMP_ACT_ALLOW"},
+	    {"{" SC ARGS "\"action\":\"SCMP_ACT_ERRNO\"}",
+	     "syscall: \"errno\" missing for SCMP_ACT_ERRNO"},
+	    {"{" SC ARGS "\"action\":\"SCMP_ACT_ALLOW\",\"would\":\"SCMP_ACT_KILL_PROCESS\","
+	     "\"errno\":1}",
+	     "syscall: \"errno\" present for SCMP_ACT_KILL_PROCESS"},
+	    {"{" SC ARGS "\"action\":\"SCMP_ACT_LOG\",\"rule\":\"none\"}",
+	     "syscall: \"rule\": unknown value \"none\""},
+	    {"{" SC ARGS "\"action\":\"SCMP_ACT_LOG\",\"comm\":\"x\"}", "duplicate key \"comm\""},
+	    {"{" SC ARGS "\"action\":\"SCMP_ACT_LOG\",\"decoded\":{}}",
+	     "syscall: \"decoded\": empty (left out when nothing is decoded)"},
+	    {"{" SC ARGS "\"action\":\"SCMP_ACT_LOG\",\"decoded\":{\"pathname\":\"/\"}}",
+	     "syscall: \"decoded\": unknown key \"pathname\""},
+	    {"{" SC ARGS "\"action\":\"SCMP_ACT_LOG\",\"decoded\":{\"path\":{\"errno\":14}}}",
+	     "syscall: \"decoded\": \"path\": unknown key \"errno\""},
+	    {"{" SC ARGS "\"action\":\"SCMP_ACT_LOG\",\"decoded\":{\"argv_truncated\":false}}",
+	     "syscall: \"decoded\": \"argv_truncated\": present only as true"},
+	    {"{" T "\"event\":\"exit\",\"pid\":1,\"tid\":1}",
+	     "exit: exactly one of \"status\" and \"signal\" is required"},
+	    {"{" T "\"event\":\"exit_group\",\"pid\":1,\"tid\":1}",
+	     "exit_group: \"status\": missing"},
+	    {"{" T "\"event\":\"fork\",\"pid\":1,\"tid\":1,\"child\":\"2\"}",
+	     "fork: \"child\": expected number, got string"},
+	    {"{" T "\"event\":\"teardown\",\"pid\":1,\"status\":0,\"counts\":[],\"calls\":0,"
+	     "\"errors\":0}",
+	     "teardown: unknown key \"pid\""},
+	    {"{" T "\"event\":\"teardown\",\"status\":0,\"counts\":[{\"arch\":\"x86_64\","
+	     "\"syscall\":\"read\",\"nr\":0,\"action\":\"SCMP_ACT_LOG\",\"errors\":0}],"
+	     "\"calls\":0,\"errors\":0}",
+	     "teardown: \"counts\": [0]: \"calls\": missing"},
+	    {"{" T "\"event\":\"attach\",\"pid\":1,\"tid\":1,\"mode\":\"audit\"}",
+	     "attach: \"mode\": unknown value \"audit\""},
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		cleanup_free char *why = NULL;
+
+		if (!ok(audit_check_line(cases[i].line, strlen(cases[i].line), &why) < 0,
+			"refused: %s", cases[i].why))
+			continue;
+		is_str(why, cases[i].why, "reason");
+	}
+}
+
+/* The shared samples (also checked against tests/audit-schema.json by schema-check.py):
+ * every line of `good` passes the C checker, every line of `bad` fails it. */
+static void test_sample_files(const char *good, const char *bad)
+{
+	const char *paths[] = {good, bad};
+
+	for (int i = 0; i < 2; i++) {
+		FILE *f = fopen(paths[i], "re");
+		char line[4096];
+		size_t n = 0, passed = 0;
+
+		if (f == NULL) {
+			ok(false, "open %s", paths[i]);
+			continue;
+		}
+		while (fgets(line, sizeof(line), f)) {
+			cleanup_free char *why = NULL;
+			size_t len = strcspn(line, "\n");
+
+			n++;
+			passed += (audit_check_line(line, len, &why) == 0) == (i == 0);
+		}
+		fclose(f);
+		ok(n > 0 && passed == n, "%s: %zu of %zu lines %s", paths[i], passed, n,
+		   i == 0 ? "valid" : "rejected");
+	}
+}
+
+int main(int argc, char **argv)
 {
 	test_levels();
 	test_open_file();
@@ -601,6 +747,10 @@ int main(void)
 	test_null_field();
 	test_teardown();
 	test_teardown_empty();
+	test_null_audit();
 	test_write_error_once();
+	test_checker_rejects();
+	if (argc == 3)
+		test_sample_files(argv[1], argv[2]);
 	return tap_done();
 }

@@ -74,7 +74,7 @@ static void test_every_type(void)
 
 static void test_uint64(void)
 {
-	const uint64_t values[] = {0, 1, INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX - 1,
+	const uint64_t values[] = {0,	      1, INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX - 1,
 				   UINT64_MAX};
 
 	for (size_t i = 0; i < N_ELEMENTS(values); i++) {
@@ -119,7 +119,7 @@ static void check_utf8(const char *in, size_t len, const char *want, const char 
 
 static void test_utf8(void)
 {
-	check_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 13,
+	check_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
 		   "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "well-formed text kept as is");
 	check_utf8("\xff", 1, FFFD, "a byte that never starts a sequence");
 	check_utf8("a\xc3", 2, "a" FFFD, "a sequence cut at the end");
@@ -179,15 +179,9 @@ static void two_documents(struct jsonw *w)
 	jsonw_int64(w, 2);
 }
 
-static void unfinished(struct jsonw *w)
-{
-	jsonw_array_open(w);
-}
+static void unfinished(struct jsonw *w) { jsonw_array_open(w); }
 
-static void nothing(struct jsonw *w)
-{
-	(void)w;
-}
+static void nothing(struct jsonw *w) { (void)w; }
 
 static void too_deep(struct jsonw *w)
 {
@@ -197,10 +191,7 @@ static void too_deep(struct jsonw *w)
 		jsonw_array_close(w);
 }
 
-static void close_at_top(struct jsonw *w)
-{
-	jsonw_object_close(w);
-}
+static void close_at_top(struct jsonw *w) { jsonw_object_close(w); }
 
 static void test_misuse(void)
 {
