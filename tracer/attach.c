@@ -71,7 +71,7 @@ static int seize_pass(struct session *s, pid_t pid, struct oci_error **err)
 				if (traced < 0) /* exited meanwhile (§7) */
 					continue;
 				if (traced) {
-					tracee_get(&s->tasks, tid);
+					tracee_get(&s->tasks, tid)->tgid = pid;
 					added++;
 					continue;
 				}
@@ -81,7 +81,7 @@ static int seize_pass(struct session *s, pid_t pid, struct oci_error **err)
 					tid, strerror(errno),
 					errno == EPERM ? " (already traced, or no permission)" : "");
 		}
-		tracee_get(&s->tasks, tid);
+		tracee_get(&s->tasks, tid)->tgid = pid;
 		if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0 && errno != ESRCH)
 			return oci_fail(err, errno, "PTRACE_INTERRUPT %d: %s", tid, strerror(errno));
 		added++;
@@ -113,6 +113,8 @@ static void hold_stop(struct session *s, pid_t tid, int status)
 	int sig = WSTOPSIG(status);
 
 	t->state = TRACEE_STOPPED;
+	if (t->flags & TRACEE_F_NEW)
+		tracee_tgid(t); /* a thread or child created while we attach */
 	t->flags &= ~TRACEE_F_NEW;
 	t->stop_sig = sig;
 	if (event == PTRACE_EVENT_STOP)
@@ -184,6 +186,8 @@ static void resume_one(struct tracee *t, void *data)
 		tracee_resume(s, t, t->stop == STOP_SIGNAL ? t->stop_sig : 0);
 }
 
+static int attach_stop_arm_resume(struct session *s, pid_t pid, struct oci_error **err);
+
 static int seize_all(struct session *s, pid_t pid, struct oci_error **err)
 {
 	int added;
@@ -199,6 +203,19 @@ static int seize_all(struct session *s, pid_t pid, struct oci_error **err)
 }
 
 int attach_process(struct session *s, pid_t pid, struct oci_error **err)
+{
+	struct audit *audit = s->audit;
+	int rc;
+
+	/* nothing is logged before the attach event: a thread that dies while we seize is
+	 * the process's past, not what we traced */
+	s->audit = NULL;
+	rc = attach_stop_arm_resume(s, pid, err);
+	s->audit = audit;
+	return rc;
+}
+
+static int attach_stop_arm_resume(struct session *s, pid_t pid, struct oci_error **err)
 {
 	if (seize_all(s, pid, err) < 0 || wait_all_stopped(s, err) < 0)
 		goto fail;

@@ -105,7 +105,10 @@ static void on_stop(struct session *s, struct tracee *t, int status)
 	int event = (unsigned)status >> 16;
 
 	t->state = TRACEE_STOPPED;
-	t->flags &= ~TRACEE_F_NEW;
+	if (t->flags & TRACEE_F_NEW) {
+		t->flags &= ~TRACEE_F_NEW;
+		observe_first_stop(s, t);
+	}
 	switch (event) {
 	case 0:
 		if (sig == (SIGTRAP | 0x80)) {

@@ -16,24 +16,6 @@
 #include "log.h"
 #include "profile.h"
 
-/* The thread group of a task, read once from /proc when an event needs it. */
-static pid_t tgid_of(struct tracee *t)
-{
-	char path[64], line[128];
-	cleanup_file FILE *f = NULL;
-
-	if (t->tgid)
-		return t->tgid;
-	snprintf(path, sizeof(path), "/proc/%d/status", t->tid);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &t->tgid) == 1)
-			break;
-	if (t->tgid <= 0)
-		t->tgid = t->tid;
-	return t->tgid;
-}
-
 static const char *mode_name(enum session_mode m)
 {
 	return m == MODE_ENFORCE ? "enforce" : m == MODE_COMPLAIN ? "complain" : "trace";
@@ -55,7 +37,7 @@ void observe_attach(struct session *s, pid_t pid)
 void observe_armed(struct session *s, struct tracee *t)
 {
 	if (s->audit)
-		audit_event(s->audit, "armed", tgid_of(t), t->tid, NULL, 0);
+		audit_event(s->audit, "armed", tracee_tgid(t), t->tid, NULL, 0);
 }
 
 void observe_exec(struct session *s, struct tracee *t, pid_t former)
@@ -78,6 +60,13 @@ void observe_exec(struct session *s, struct tracee *t, pid_t former)
 	audit_event(s->audit, "exec", t->tid, t->tid, f, N_ELEMENTS(f));
 }
 
+void observe_first_stop(struct session *s, struct tracee *t)
+{
+	/* its pid must be known before it is reaped: /proc forgets it then */
+	if (s->audit)
+		tracee_tgid(t);
+}
+
 void observe_new_task(struct session *s, struct tracee *parent, int event, pid_t child)
 {
 	const char *name = event == PTRACE_EVENT_FORK ? "fork"
@@ -88,7 +77,7 @@ void observe_new_task(struct session *s, struct tracee *parent, int event, pid_t
 		return;
 	struct audit_field f[] = { AUDIT_INT("child", child) };
 
-	audit_event(s->audit, name, tgid_of(parent), parent->tid, f, N_ELEMENTS(f));
+	audit_event(s->audit, name, tracee_tgid(parent), parent->tid, f, N_ELEMENTS(f));
 }
 
 void observe_exit_stop(struct session *s, struct tracee *t)
@@ -103,14 +92,14 @@ void observe_exit_stop(struct session *s, struct tracee *t)
 		return;
 	struct audit_field f[] = { AUDIT_INT("status", WEXITSTATUS((int)status)) };
 
-	audit_event(s->audit, "exit_group", tgid_of(t), t->tid, f, N_ELEMENTS(f));
+	audit_event(s->audit, "exit_group", tracee_tgid(t), t->tid, f, N_ELEMENTS(f));
 }
 
 void observe_death(struct session *s, struct tracee *t, pid_t tid, int status)
 {
 	if (s->audit == NULL)
 		return;
-	pid_t pid = t ? tgid_of(t) : tid;
+	pid_t pid = t ? tracee_tgid(t) : tid;
 	struct audit_field f[] = {
 		WIFEXITED(status) ? AUDIT_INT("status", WEXITSTATUS(status))
 				  : AUDIT_INT("signal", WTERMSIG(status)),
@@ -155,7 +144,7 @@ static void emit(struct session *s, struct tracee *t, const struct oci_slot *slo
 		 bool has_ret, int64_t ret, const struct decoded *decoded)
 {
 	struct audit_syscall ev = {
-		.pid = tgid_of(t), .tid = t->tid, .arch = t->sc_arch, .nr = t->sc_nr,
+		.pid = tracee_tgid(t), .tid = t->tid, .arch = t->sc_arch, .nr = t->sc_nr,
 		.has_ret = has_ret, .ret = ret, .decoded = decoded,
 	};
 

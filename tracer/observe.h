@@ -11,6 +11,8 @@
 void observe_attach(struct session *s, pid_t pid);
 void observe_armed(struct session *s, struct tracee *t);
 void observe_exec(struct session *s, struct tracee *t, pid_t former);
+/* The first report of a task. */
+void observe_first_stop(struct session *s, struct tracee *t);
 void observe_new_task(struct session *s, struct tracee *parent, int event, pid_t child);
 /* PTRACE_EVENT_EXIT: an exit_group is recognised by the syscall the task is in. */
 void observe_exit_stop(struct session *s, struct tracee *t);

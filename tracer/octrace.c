@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -201,6 +202,25 @@ static void plan_free(struct plan *p)
 	oci_policy_free(p->policy);
 }
 
+/* The profile is written at the end, through a temporary file in its directory: find out
+ * now, before anything runs, whether that can work. */
+static int check_writable_dir(const char *path)
+{
+	cleanup_free char *copy = strdup(path);
+	char *slash = copy ? strrchr(copy, '/') : NULL;
+	const char *dir = slash == NULL ? "." : slash == copy ? "/" : (*slash = '\0', copy);
+	struct stat st;
+
+	if (copy == NULL)
+		return -1;
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		errno = ENOTDIR;
+	else if (stat(dir, &st) == 0 && access(dir, W_OK | X_OK) == 0)
+		return 0;
+	fprintf(stderr, "octrace: %s: cannot write here: %s\n", path, strerror(errno));
+	return -1;
+}
+
 static int prepare(const struct options *o, struct plan *p)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
@@ -215,6 +235,8 @@ static int prepare(const struct options *o, struct plan *p)
 		return usage_error("%s", "--audit-level needs --audit FILE");
 	if (o->profile_base && !o->profile_out)
 		return usage_error("%s", "--profile-base needs --profile-out FILE");
+	if (o->profile_out && check_writable_dir(o->profile_out) < 0)
+		return EXIT_USAGE;
 	if (o->audit && audit_open(o->audit, -1, level, NULL, &p->audit, &err) < 0) {
 		fprintf(stderr, "octrace: %s\n", err->msg);
 		return EXIT_USAGE;
@@ -230,6 +252,9 @@ static void start_session(struct session *s, const struct options *o, struct pla
 	s->profile = o->profile_out ? &p->profile : NULL;
 	s->syscall_stops = s->profile || (p->audit && audit_level(p->audit) == AUDIT_ALL);
 	session_install_signal_handlers(root);
+	/* an audit log on a pipe with no reader: EPIPE, not death. After the fork: the
+	 * command keeps the disposition it was given. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static int finish_session(struct session *s, const struct options *o)
@@ -358,7 +383,6 @@ int main(int argc, char **argv)
 
 	if (rc != 0)
 		return rc;
-	signal(SIGPIPE, SIG_IGN); /* an audit log on a pipe with no reader: EPIPE, not death */
 	if (strcmp(o.command, "check") == 0)
 		return cmd_check(&o);
 	if (strcmp(o.command, "run") != 0 && strcmp(o.command, "attach") != 0)

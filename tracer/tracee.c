@@ -1,5 +1,6 @@
 #include "tracee.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -167,4 +168,23 @@ const char *tracee_state_name(enum tracee_state s)
 		return "exiting";
 	}
 	return "?";
+}
+
+pid_t tracee_tgid(struct tracee *t)
+{
+	char path[64], line[128];
+	FILE *f;
+
+	if (t->tgid)
+		return t->tgid;
+	snprintf(path, sizeof(path), "/proc/%d/status", t->tid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &t->tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (t->tgid <= 0)
+		t->tgid = t->tid;
+	return t->tgid;
 }

@@ -79,3 +79,6 @@ typedef void (*tracee_fn)(struct tracee *tr, void *data);
 void tracee_for_each(struct tracee_table *t, tracee_fn fn, void *data);
 
 const char *tracee_state_name(enum tracee_state s);
+/* Its thread group: known from the attach or the exec, else read once from /proc (so ask
+ * while the task is alive: after its death /proc has forgotten it). */
+pid_t tracee_tgid(struct tracee *t);

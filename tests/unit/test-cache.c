@@ -499,6 +499,13 @@ static void test_unsafe_dirs(void)
 	rm_tree(top);
 }
 
+static int truncate_new(const char *path, off_t size)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	return fd < 0 ? -1 : ftruncate(fd, size);
+}
+
 static void test_created_dir(void)
 {
 	cleanup_free char *top = mkdtemp_dir();
@@ -529,6 +536,39 @@ static void test_full_dir(void)
 		write_file(path, "", 0);
 	}
 	check_unused(dir, dir, "full directory");
+	rm_tree(dir);
+}
+
+/* Nor one whose entries' sizes add up to the budget (a sparse file: no memory used). */
+static void test_full_bytes(void)
+{
+	cleanup_free char *dir = mkdtemp_dir(), *path = NULL;
+
+	if (asprintf(&path, "%s/big", dir) < 0 ||
+	    truncate_new(path, OCI_FILTER_CACHE_MAX_BYTES) < 0)
+		exit(99);
+	check_unused(dir, dir, "directory at its byte budget");
+	rm_tree(dir);
+}
+
+/* A killed writer's temporary file goes at the next store once it is old; a fresh one (a
+ * writer at work) stays. */
+static void test_stale_temp(void)
+{
+	cleanup_free char *dir = mkdtemp_dir(), *old = NULL, *fresh = NULL;
+	cleanup_oci_policy struct oci_policy *p = policy("policy.json", NULL, NULL);
+	struct timespec times[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+
+	if (asprintf(&old, "%s/.0123456789abcdef.filter.1.tmp", dir) < 0 ||
+	    asprintf(&fresh, "%s/.0123456789abcdef.filter.2.tmp", dir) < 0)
+		exit(99);
+	write_file(old, "x", 1);
+	write_file(fresh, "x", 1);
+	if (utimensat(AT_FDCWD, old, times, 0) < 0)
+		exit(99);
+	check_get(dir, p, OCI_COMPILE_TRACER, 0, "a store with temporary files around");
+	ok(access(old, F_OK) < 0 && errno == ENOENT, "the old temporary file is removed");
+	ok(access(fresh, F_OK) == 0, "the fresh one is kept");
 	rm_tree(dir);
 }
 
@@ -580,6 +620,8 @@ int main(void)
 	test_unsafe_dirs();
 	test_created_dir();
 	test_full_dir();
+	test_full_bytes();
+	test_stale_temp();
 	test_warnings();
 	return tap_done();
 }
