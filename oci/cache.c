@@ -483,7 +483,7 @@ static int open_dir(int at, const char *path)
 static int open_safe_dir(const char *path, int depth);
 
 /* mkdir -p, one level at a time: a missing directory is created (0700) only inside a safe
- * one, so that nobody else can have prepared or swap what we create. */
+ * one, so that nobody else can have prepared or swapped what we create. */
 static int make_dir(const char *path, int depth)
 {
 	const char *slash = strrchr(path, '/');
