@@ -180,25 +180,13 @@ static struct scmp_arg_cmp arg_cmp(const struct oci_arg *a)
 	return (struct scmp_arg_cmp){a->index, scmp_op(a->op), a->value, a->value_two};
 }
 
-static bool repeats_index(const struct oci_rule *r)
-{
-	unsigned seen = 0;
-
-	for (size_t i = 0; i < r->n_args; i++) {
-		if (seen & (1u << r->args[i].index))
-			return true;
-		seen |= 1u << r->args[i].index;
-	}
-	return false;
-}
-
 /* One name of syscalls[i] (already resolved to nr): one rule, or one per condition. */
 static int add_name(struct compiler *c, size_t i, size_t j, int nr, uint32_t action,
 		    struct oci_error **err)
 {
 	const struct oci_rule *r = &c->p->rules[i];
 	struct scmp_arg_cmp cmps[6];
-	bool split = repeats_index(r);
+	bool split = oci_rule_repeats_index(r);
 	size_t n = split ? r->n_args : 1;
 	int rc = 0;
 

@@ -184,24 +184,12 @@ static void push(struct candidates *cs, int rule, const struct oci_arg *args, si
 		add_cond(l, (struct cond){0, OCI_OP_EQ, (uint64_t)sub, 0});
 }
 
-static bool has_repeated_index(const struct oci_rule *r)
-{
-	unsigned seen = 0;
-
-	for (size_t i = 0; i < r->n_args; i++) {
-		if (seen & (1u << r->args[i].index))
-			return true;
-		seen |= 1u << r->args[i].index;
-	}
-	return false;
-}
-
 /* The libseccomp rules one name of one entry becomes (runc's matchCall()). */
 static void push_rule(struct candidates *cs, const struct oci_policy *p, int i, int sub)
 {
 	const struct oci_rule *r = &p->rules[i];
 
-	if (!has_repeated_index(r)) {
+	if (!oci_rule_repeats_index(r)) {
 		push(cs, i, r->args, r->n_args, sub);
 		return;
 	}

@@ -17,14 +17,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "io.h"
 #include "json.h"
 
-#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
-#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
-#endif
-#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
-#endif
 
 /* A policy file bigger than this is not a policy (podman's whole config.json is ~30 KiB). */
 #define OCI_POLICY_MAX_SIZE (64 << 20)
@@ -84,6 +79,18 @@ const char *oci_op_name(enum oci_op op)
 		if (op_names[i].value == op)
 			return op_names[i].name;
 	return "SCMP_CMP_?";
+}
+
+bool oci_rule_repeats_index(const struct oci_rule *r)
+{
+	unsigned seen = 0;
+
+	for (size_t i = 0; i < r->n_args; i++) {
+		if (seen & (1u << r->args[i].index))
+			return true;
+		seen |= 1u << r->args[i].index;
+	}
+	return false;
 }
 
 static void *xcalloc(size_t n, size_t size)
@@ -575,41 +582,13 @@ int oci_policy_parse(const char *name, const char *buf, size_t len, struct oci_p
 	return 0;
 }
 
-/* Read all of fd; works for pipes and /proc files too, whose st_size means nothing. */
-static int read_all(int fd, char **out, size_t *out_len)
-{
-	cleanup_free char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ssize_t n;
-
-	do {
-		if (len == cap) {
-			cap = cap ? cap * 2 : 16384;
-			if (cap > OCI_POLICY_MAX_SIZE) {
-				errno = EFBIG;
-				return -1;
-			}
-			buf = realloc(buf, cap);
-			if (buf == NULL)
-				abort();
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno != EINTR)
-			return -1;
-		len += n > 0 ? n : 0;
-	} while (n != 0);
-	*out = steal_pointer(&buf);
-	*out_len = len;
-	return 0;
-}
-
 int oci_policy_load(const char *path, struct oci_policy **out, struct oci_error **err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	cleanup_free char *buf = NULL;
 	size_t len;
 
-	if (fd < 0 || read_all(fd, &buf, &len) < 0)
+	if (fd < 0 || oci_read_fd(fd, OCI_POLICY_MAX_SIZE, &buf, &len) < 0)
 		return oci_fail(err, errno, "%s: cannot read: %s", path, strerror(errno));
 	return oci_policy_parse(path, buf, len, out, err);
 }

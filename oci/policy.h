@@ -11,6 +11,14 @@
 
 #include "error.h"
 
+/* Filter flags newer than some headers (linux/seccomp.h). */
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
 enum oci_action {
 	OCI_ACT_KILL_THREAD, /* SCMP_ACT_KILL and SCMP_ACT_KILL_THREAD */
 	OCI_ACT_KILL_PROCESS,
@@ -83,6 +91,9 @@ const char *oci_op_name(enum oci_op op);
 int oci_policy_match(const struct oci_policy *p, uint32_t audit_arch, int nr,
 		     const uint64_t args[6], enum oci_action *action, uint32_t *errno_ret);
 
+/* True when two conditions of the rule test the same argument: runc and crun then make every
+ * condition of the rule a rule of its own (ORed) instead of ANDing them. */
+bool oci_rule_repeats_index(const struct oci_rule *r);
 /* True when runc skips the rule because its action (and errno) is the default one. */
 bool oci_rule_is_default(const struct oci_policy *p, const struct oci_rule *r);
 /* True for the native architecture and for every listed one (libseccomp token). */

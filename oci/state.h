@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "io.h"
 
 struct oci_kv {
 	char *key; /* owned */
@@ -41,8 +42,6 @@ void oci_bundle_config_free(struct oci_bundle_config *c);
 /* The value of annotation `key`, or NULL. */
 const char *oci_annotation(const struct oci_kv *kv, size_t n, const char *key);
 
-/* Read a whole file descriptor (pipes and /proc files too), at most `max` bytes. */
-int oci_read_fd(int fd, size_t max, char **out, size_t *out_len);
 
 static inline void cleanup_oci_statep(struct oci_state **s)
 {

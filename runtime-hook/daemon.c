@@ -24,6 +24,7 @@
 #include "caps.h"
 #include "cleanup.h"
 #include "log.h"
+#include "procfs.h"
 #include "observe.h"
 
 #define HANDSHAKE_MAX 1024
@@ -55,23 +56,16 @@ static int open_in_log_dir(const struct hook_args *a, const char *name, struct o
 	return fd;
 }
 
+/* The pid in the innermost pid namespace: the last field of NSpid. */
 static long nspid_innermost(pid_t pid)
 {
-	char path[64], line[256];
-	cleanup_file FILE *f = NULL;
-	long last = -1;
+	char value[256];
+	const char *last;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (f == NULL)
+	if (proc_status_field(pid, "NSpid", value, sizeof(value)) != 0)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "NSpid:", 6) != 0)
-			continue;
-		for (char *tok = strtok(line + 6, " \t\n"); tok; tok = strtok(NULL, " \t\n"))
-			last = strtol(tok, NULL, 10);
-	}
-	return last;
+	last = strrchr(value, '\t');
+	return strtol(last ? last + 1 : value, NULL, 10);
 }
 
 /* The pid must be the container's init: alive, and pid 1 of its own pid namespace when the

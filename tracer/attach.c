@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "inject.h"
 #include "log.h"
+#include "procfs.h"
 
 static void closedirp(DIR **d)
 {
@@ -25,20 +26,11 @@ static void closedirp(DIR **d)
 /* 1: traced by us, 0: by someone else or nobody, -1: the thread is gone (or going). */
 static int traced_by_us(pid_t tid)
 {
-	char path[64], line[256];
-	cleanup_file FILE *f = NULL;
-	long tracer = -1;
+	char value[32];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (f == NULL)
+	if (proc_status_field(tid, "TracerPid", value, sizeof(value)) != 0)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %ld", &tracer) == 1)
-			break;
-	if (tracer < 0)
-		return -1;
-	return tracer == getpid();
+	return strtol(value, NULL, 10) == getpid();
 }
 
 /* One pass over /proc/PID/task: seize and interrupt every thread not seized yet.

@@ -1,9 +1,9 @@
 #include "tracee.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "log.h"
+#include "procfs.h"
 
 #define INITIAL_BUCKETS 64
 
@@ -172,18 +172,12 @@ const char *tracee_state_name(enum tracee_state s)
 
 pid_t tracee_tgid(struct tracee *t)
 {
-	char path[64], line[128];
-	FILE *f;
+	char value[32];
 
 	if (t->tgid)
 		return t->tgid;
-	snprintf(path, sizeof(path), "/proc/%d/status", t->tid);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &t->tgid) == 1)
-			break;
-	if (f)
-		fclose(f);
+	if (proc_status_field(t->tid, "Tgid", value, sizeof(value)) == 0)
+		t->tgid = (pid_t)strtol(value, NULL, 10);
 	if (t->tgid <= 0)
 		t->tgid = t->tid;
 	return t->tgid;
