@@ -34,3 +34,18 @@ int oci_read_fd(int fd, size_t max, char **out, size_t *out_len)
 	*out_len = len;
 	return 0;
 }
+
+int oci_write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

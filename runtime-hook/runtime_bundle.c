@@ -192,21 +192,6 @@ static int read_config(const char *path, struct stat *st, struct json **doc, str
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The temporary file gets the original's owner and mode before it holds anything, so the
  * rename changes the content and nothing else. chown before chmod: chown clears the
  * setuid/setgid bits. */
@@ -221,7 +206,7 @@ static int fill_temp(int fd, const struct stat *orig, const char *buf, size_t le
 		return -1;
 	if (fchmod(fd, orig->st_mode & 07777) < 0)
 		return -1;
-	if (write_all(fd, buf, len) < 0 || write_all(fd, "\n", 1) < 0 || fsync(fd) < 0)
+	if (oci_write_all(fd, buf, len) < 0 || oci_write_all(fd, "\n", 1) < 0 || fsync(fd) < 0)
 		return -1;
 	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "arch.h"
 #include "cleanup.h"
+#include "io.h"
 #include "jsonw.h"
 #include "log.h"
 #include "policy.h"
@@ -264,24 +265,9 @@ static int build_policy(const char *out_path, const char *base_path, const struc
 
 /* ---- the file ---- */
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int write_fd(int fd, const char *buf, size_t len)
 {
-	if (write_all(fd, buf, len) < 0 || write_all(fd, "\n", 1) < 0)
+	if (oci_write_all(fd, buf, len) < 0 || oci_write_all(fd, "\n", 1) < 0)
 		return -1;
 	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
 		return -1;
