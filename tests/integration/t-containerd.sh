@@ -1,0 +1,346 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# octrace under containerd, the way deploy/containerd/config.toml and a Kubernetes
+# RuntimeClass put it there: runc's shim (io.containerd.runc.v2) with octrace-runtime as its
+# runc binary (`ctr run --runc-binary`, the same option as BinaryName). containerd runs with its
+# own config, root, state and socket in the work dir (no CRI plugin), the image is an OCI
+# archive built here by hand, and octrace-runtime reads a runtime.json of this test
+# (OCTRACE_RUNTIME_CONFIG in containerd's environment, which the shim and the wrapper inherit).
+#   1. control: plain runc through the same shim; getpgid succeeds; its config.json is kept
+#   2. "trace": "all": the container is traced (errno 42 inside), its exit status comes back
+#      through ctr, ctr removes it (no container, task, active snapshot, runtime state or
+#      bundle left), no octrace process is left; the bundle's config.json differs from the
+#      control's only by hooks.prestart, which holds exactly runtime.json's hook
+#   3. "trace": "annotated": without the annotation not traced, with it traced
+# Then containerd is stopped, and nothing of it is left.
+# Usage: t-containerd.sh runc HOOK PROG none OCTRACE-RUNTIME.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+WRAPPER=${5:-none}
+[ "$WRAPPER" = none ] && skip_all "octrace-runtime was not built"
+WRAPPER=$(realpath -e "$WRAPPER") || skip_all "octrace-runtime was not built"
+[ "$RT" = runc ] || { echo "Bail out! t-containerd.sh runs runc's shim only"; exit 99; }
+
+# containerd from Debian: CI (.ci/run via test.sh) installs it; a developer's machine gets it here.
+if ! command -v containerd >/dev/null && [ "${CI:-}" != true ] && [ "$(id -u)" = 0 ]; then
+	echo "# containerd is not installed: apt-get install containerd"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd >/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null 2>&1 &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd >/dev/null 2>&1; }
+fi
+for p in containerd ctr containerd-shim-runc-v2 jq sha256sum; do
+	command -v $p >/dev/null || skip_all "$p is not installed (apt-get install containerd jq)"
+done
+setup
+echo "# $(containerd --version)"
+
+CTD=$TMP/ctd
+SOCK=$CTD/containerd.sock
+NS=default
+IMAGE=localhost/octrace-bb:latest
+CTL=$TMP/ctl # bind-mounted at /ctl: the fifos of the config.json handshake
+mkdir -p "$CTD/fifo" "$CTL" || exit 99
+mkfifo "$CTL/ready" "$CTL/go" || exit 99
+# The shims' sockets go to /run/containerd/s whatever the config says: remove what we created.
+run_dirs_before=$(ls -d /run/containerd /run/containerd/s /run/containerd/fifo 2>/dev/null)
+ctd_pid=
+
+cat >"$CTD/config.toml" <<EOF || exit 99
+version = 2
+root = "$CTD/root"
+state = "$CTD/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$SOCK"
+[ttrpc]
+  address = "$SOCK.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CTD/opt"
+EOF
+
+# runtime_json TRACE: octrace-runtime's configuration (the deployed file's shape), read at
+# every create: the build's hook, deny.json, logs in $LOGS.
+runtime_json() {
+	jq --arg hook "$HOOK" --arg trace "$1" \
+		--arg policy "$POLICIES/deny.json" --arg logs "$LOGS" \
+		'.runtime = "runc" | .trace = $trace | .hook.path = $hook |
+		.hook.args = ["octrace-hook", "--policy", $policy, "--log-dir", $logs]' \
+		"${OCTRACE_DEPLOY_DIR:-$HERE/../../deploy}/runtime.json" >"$TMP/runtime.json.new" &&
+		mv "$TMP/runtime.json.new" "$TMP/runtime.json"
+}
+
+c() { timeout -k 5 60 ctr -a "$SOCK" -n "$NS" "$@"; }
+
+# Processes started for this test's containerd (they inherit its environment: shims, runc,
+# octrace-runtime, octrace-hook and its daemon), containerd itself excepted.
+marked() {
+	local p pid want="OCTRACE_RUNTIME_CONFIG=$TMP/runtime.json"
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = "$ctd_pid" ] && continue
+		grep -qzxF "$want" "$p/environ" 2>/dev/null && echo "$pid"
+	done
+}
+# The octrace daemons still running: forks of the build's octrace-hook.
+octrace_procs() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/exe" 2>/dev/null)" = "$HOOK" ] && echo "${p#/proc/}"
+	done
+}
+describe() { # PID...
+	local pid
+	for pid; do
+		echo "# left: $pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+	done
+}
+
+ctd_cleanup() {
+	local pid m
+	[ -n "$ctd_pid" ] && kill -KILL "$ctd_pid" 2>/dev/null && wait "$ctd_pid" 2>/dev/null
+	for pid in $(marked); do kill -KILL "$pid" 2>/dev/null; done
+	helper kill --tag "$TAG" >/dev/null 2>&1
+	for pid in $(runc --root "$CTD/runc/$NS" list -q 2>/dev/null); do
+		runc --root "$CTD/runc/$NS" delete --force "$pid" >/dev/null 2>&1
+	done
+	findmnt -rn -o TARGET | grep -F "$TMP/" | sort -r | while read -r m; do
+		umount -l "$m"
+	done
+	for m in /run/containerd/fifo /run/containerd/s /run/containerd; do
+		grep -qxF "$m" <<<"$run_dirs_before" || rmdir "$m" 2>/dev/null
+	done
+	cleanup
+}
+trap ctd_cleanup EXIT
+trap 'exit 143' TERM INT HUP # a timeout's SIGTERM still stops containerd
+
+# 0. containerd, then the image: one layer (the test's rootfs), an OCI archive built by hand.
+runtime_json all
+env OCTRACE_RUNTIME_CONFIG="$TMP/runtime.json" containerd --config "$CTD/config.toml" \
+	>"$CTD/containerd.log" 2>&1 </dev/null &
+ctd_pid=$!
+up=false
+for _ in $(seq 100); do # containerd has no readiness signal but its socket: 20 s at most
+	c version >/dev/null 2>&1 && { up=true; break; }
+	kill -0 "$ctd_pid" 2>/dev/null || break
+	sleep 0.2
+done
+if ! $up; then
+	not_ok "containerd --config with its own root, state and socket starts"
+	show "$CTD/containerd.log"
+	finish
+fi
+ok "containerd --config with its own root, state and socket starts"
+
+oci_archive() { # DIR OUT: an OCI image layout of $ROOTFS in DIR, archived to OUT
+	local dir=$1 d s layer cfg man
+	blob() { # FILE -> "DIGEST SIZE", FILE copied into the layout
+		d=$(sha256sum "$1" | cut -d' ' -f1) && s=$(stat -c %s "$1") &&
+			cp "$1" "$dir/blobs/sha256/$d" && echo "$d $s"
+	}
+	mkdir -p "$dir/blobs/sha256" &&
+		tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$ROOTFS" \
+			-cf "$TMP/layer.tar" . &&
+		layer=$(blob "$TMP/layer.tar") &&
+		jq -n --arg l "sha256:${layer% *}" '{architecture: "amd64", os: "linux",
+			config: {Cmd: ["/bin/sh"], Env: ["PATH=/bin"]},
+			rootfs: {type: "layers", diff_ids: [$l]}}' >"$TMP/image-config.json" &&
+		cfg=$(blob "$TMP/image-config.json") &&
+		jq -n --arg c "sha256:${cfg% *}" --argjson cs "${cfg#* }" \
+			--arg l "sha256:${layer% *}" --argjson ls "${layer#* }" '{schemaVersion: 2,
+			mediaType: "application/vnd.oci.image.manifest.v1+json",
+			config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c,
+				size: $cs},
+			layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l,
+				size: $ls}]}' >"$TMP/image-manifest.json" &&
+		man=$(blob "$TMP/image-manifest.json") &&
+		jq -n --arg m "sha256:${man% *}" --argjson ms "${man#* }" --arg name "$IMAGE" \
+			'{schemaVersion: 2, manifests: [{
+				mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m,
+				size: $ms, annotations: {"io.containerd.image.name": $name,
+				"org.opencontainers.image.ref.name": "latest"}}]}' >"$dir/index.json" &&
+		echo '{"imageLayoutVersion": "1.0.0"}' >"$dir/oci-layout" &&
+		tar -C "$dir" -cf "$2" .
+}
+if oci_archive "$TMP/image" "$TMP/image.tar" &&
+	c images import "$TMP/image.tar" >"$TMP/import.out" 2>&1 &&
+	c images ls -q | grep -qxF "$IMAGE"; then
+	ok "ctr images import of a hand-built OCI archive: $IMAGE"
+else
+	not_ok "ctr images import of a hand-built OCI archive: $IMAGE"
+	show "$TMP/import.out" "$CTD/containerd.log"
+	finish
+fi
+
+# ctr_run NAME ID BINARY [ctr run options...] -- CMD...: `ctr run --rm` through runc's shim with
+# BINARY as its runc; output in $TMP/NAME.{out,err}; sets $status.
+ctr_run() {
+	local name=$1 id=$2 bin=$3 opts=()
+	shift 3
+	while [ "$1" != -- ]; do opts+=("$1"); shift; done
+	shift
+	c run --rm --fifo-dir "$CTD/fifo" --runc-binary "$bin" --runc-root "$CTD/runc" \
+		--env "OCTRACE_INTEG_TAG=$TAG" \
+		--mount "type=bind,src=$CTL,dst=/ctl,options=rbind:rw" "${opts[@]}" \
+		"$IMAGE" "$id" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
+	status=$?
+}
+
+# The handshake workload: once the probe has run, the container waits on /ctl until the test
+# has copied the bundle's config.json out of containerd's state dir.
+handshake=(sh -c '/bin/integ-prog probe 0; echo ready >/ctl/ready; read x </ctl/go; exit 7')
+BUNDLE_DIR=$CTD/state/io.containerd.runtime.v2.task/$NS
+# capture NAME ID: run the handshake's other half in the background, config.json -> NAME.json
+capture() {
+	(
+		timeout 30 cat "$CTL/ready" >/dev/null &&
+			cp "$BUNDLE_DIR/$2/config.json" "$TMP/$1.json" &&
+			stat -c %a "$BUNDLE_DIR/$2/config.json" >"$TMP/$1.mode"
+		# What runs for the container meanwhile: the leftover checks are not vacuous.
+		for p in $(marked); do
+			echo "$(readlink "/proc/$p/exe") $(tr '\0' ' ' <"/proc/$p/cmdline")"
+		done >"$TMP/$1.procs" 2>/dev/null
+		timeout 30 sh -c 'echo go >"$1"' sh "$CTL/go"
+	) &
+	capture_pid=$!
+}
+# end_capture: a container that died before its handshake leaves the other half blocked on a
+# fifo: an open O_RDWR releases it (and does not block when nothing waits).
+end_capture() {
+	for _ in $(seq 50); do
+		kill -0 "$capture_pid" 2>/dev/null || break
+		: <>"$CTL/ready"
+		: <>"$CTL/go"
+		sleep 0.1
+	done
+	wait "$capture_pid"
+}
+
+# ctd_clean ID: nothing of container ID left in containerd, the runtime or the machine.
+ctd_clean() {
+	local id=$1 rc=0 left p
+	helper clean --tag "$TAG" --timeout 30 || rc=1 # the container's processes
+	for _ in 1 2 3; do # shims, runc, octrace-runtime, octrace-hook, its daemon
+		left=$(marked)
+		[ -z "$left" ] && break
+		for p in $left; do helper waitpid "$p" --timeout 30 >/dev/null 2>&1; done
+	done
+	left=$(marked)
+	[ -z "$left" ] || { describe $left; rc=1; }
+	left=$(octrace_procs)
+	[ -z "$left" ] || { echo "# octrace processes left:"; describe $left; rc=1; }
+	left=$(c containers ls -q; c tasks ls -q)
+	[ -z "$left" ] || { echo "# containerd still has: $left"; rc=1; }
+	if c snapshots ls 2>/dev/null | awk 'NR > 1 && $3 == "Active"' | grep -q .; then
+		echo "# active snapshots left:"
+		c snapshots ls | diag
+		rc=1
+	fi
+	left=$(runc --root "$CTD/runc/$NS" list -q 2>&1)
+	[ -z "$left" ] || { echo "# left in runc's state: $left"; rc=1; }
+	[ ! -e "$BUNDLE_DIR/$id" ] || { echo "# bundle $BUNDLE_DIR/$id left"; rc=1; }
+	return $rc
+}
+
+# 1. Control: the same container through the plain runc.
+capture control c1
+ctr_run control c1 runc -- "${handshake[@]}"
+end_capture
+clean_ok=true
+ctd_clean c1 || clean_ok=false
+if [ "$status" = 7 ] && grep -Eq '^getpgid: [1-9][0-9]* errno 0$' "$TMP/control.out" &&
+	[ -s "$TMP/control.json" ]; then
+	ok "control (plain runc): getpgid succeeds, status 7 through ctr, config.json captured"
+else
+	not_ok "control (plain runc): getpgid succeeds, status 7 through ctr, config.json captured (status $status)"
+	show "$TMP/control.out" "$TMP/control.err"
+fi
+check "control: ctr removed the container, nothing left" $clean_ok
+
+# 2. octrace-runtime, "trace": "all": the same container, traced.
+capture traced c1
+ctr_run traced c1 "$WRAPPER" -- "${handshake[@]}"
+end_capture
+clean_ok=true
+ctd_clean c1 || clean_ok=false
+if [ "$status" = 7 ] && grep -qx 'getpgid: -1 errno 42' "$TMP/traced.out" &&
+	grep -qx 'mkdirat: -1 errno 13' "$TMP/traced.out"; then
+	ok "octrace-runtime: traced, getpgid denied with errno 42 inside; status 7 through ctr"
+else
+	not_ok "octrace-runtime: traced, getpgid denied with errno 42 inside; status 7 through ctr (status $status)"
+	show "$TMP/traced.out" "$TMP/traced.err"
+	grep -iE 'level=(error|warning)' "$CTD/containerd.log" | tail -5 | diag
+fi
+if [ "$(log_status c1)" = 7 ] && summary_has c1 getpgid 'SCMP_ACT_ERRNO(42)'; then
+	ok "octrace-runtime: the hook's log has the summary and status 7"
+else
+	not_ok "octrace-runtime: the hook's log has the summary and status 7"
+	show "$LOGS/c1.log"
+fi
+if grep -q '^[^ ]*/containerd-shim-runc-v2 ' "$TMP/traced.procs" &&
+	grep -qF "$HOOK " "$TMP/traced.procs"; then
+	ok "octrace-runtime: while it ran, its shim and octrace's daemon were seen"
+else
+	not_ok "octrace-runtime: while it ran, its shim and octrace's daemon were seen"
+	show "$TMP/traced.procs"
+fi
+check "octrace-runtime: ctr removed the container; no shim, runc or octrace process left" \
+	$clean_ok
+want_hooks=$(jq -c '{prestart: [.hook | {path, args}]}' "$TMP/runtime.json")
+if [ -s "$TMP/traced.json" ] &&
+	[ "$(jq -c '.hooks | with_entries(.value |= map({path, args}))' "$TMP/traced.json")" = \
+		"$want_hooks" ] &&
+	[ "$(jq -c '.hooks.prestart[0] | keys' "$TMP/traced.json")" = '["args","path"]' ] &&
+	[ "$(jq -S 'del(.hooks)' "$TMP/traced.json")" = "$(jq -S 'del(.hooks)' "$TMP/control.json")" ] &&
+	[ "$(jq -c .hooks "$TMP/control.json")" = null ] &&
+	cmp -s "$TMP/traced.mode" "$TMP/control.mode"; then
+	ok "octrace-runtime's config.json: runtime.json's hook added to hooks.prestart, nothing else changed"
+else
+	not_ok "octrace-runtime's config.json: runtime.json's hook added to hooks.prestart, nothing else changed"
+	echo "# want hooks $want_hooks"
+	jq -c .hooks "$TMP/traced.json" 2>&1 | diag
+	diff <(jq -S . "$TMP/control.json" 2>&1) <(jq -S . "$TMP/traced.json" 2>&1) | head -40 | diag
+	cat "$TMP/control.mode" "$TMP/traced.mode" 2>&1 | diag
+fi
+
+# 3. "trace": "annotated" (runtime.json is read at every create).
+runtime_json annotated
+ctr_run ann-none c2 "$WRAPPER" -- /bin/integ-prog probe 5
+clean_ok=true
+ctd_clean c2 || clean_ok=false
+if [ "$status" = 5 ] && grep -Eq '^getpgid: [1-9][0-9]* errno 0$' "$TMP/ann-none.out" &&
+	[ ! -e "$LOGS/c2.log" ]; then
+	ok "\"trace\": \"annotated\", no annotation: not traced (getpgid succeeds, no log), status 5"
+else
+	not_ok "\"trace\": \"annotated\", no annotation: not traced (getpgid succeeds, no log), status 5 (status $status)"
+	show "$TMP/ann-none.out" "$TMP/ann-none.err"
+fi
+check "\"trace\": \"annotated\", no annotation: nothing left" $clean_ok
+ctr_run ann-true c3 "$WRAPPER" --annotation org.octrace.trace=true -- /bin/integ-prog probe 5
+clean_ok=true
+ctd_clean c3 || clean_ok=false
+if [ "$status" = 5 ] && grep -qx 'getpgid: -1 errno 42' "$TMP/ann-true.out" &&
+	[ "$(log_status c3)" = 5 ]; then
+	ok "\"trace\": \"annotated\", org.octrace.trace=true: traced (errno 42, log), status 5"
+else
+	not_ok "\"trace\": \"annotated\", org.octrace.trace=true: traced (errno 42, log), status 5 (status $status)"
+	show "$TMP/ann-true.out" "$TMP/ann-true.err" "$LOGS/c3.log"
+fi
+check "\"trace\": \"annotated\", annotated: nothing left" $clean_ok
+
+# 4. Stop containerd: it exits, and nothing it started is left.
+kill -TERM "$ctd_pid"
+if helper waitpid "$ctd_pid" --timeout 20 >/dev/null 2>&1; then
+	wait "$ctd_pid" 2>/dev/null
+	ctd_pid=
+	left=$(marked)
+	if [ -z "$left" ]; then
+		ok "containerd stopped, nothing it started left"
+	else
+		not_ok "containerd stopped, nothing it started left"
+		describe $left
+	fi
+else
+	not_ok "containerd stops on SIGTERM within 20 s"
+fi
+finish
