@@ -76,6 +76,13 @@ void enforce_seccomp_stop(struct session *s, struct tracee *t)
 	struct __ptrace_syscall_info info;
 	const struct oci_slot *slot;
 
+	/* Until the traced program's own execve, the stops are the runtime's setup (runc init
+	 * stops here for every mount and prctl the policy does not allow): let them through
+	 * at the least cost, without even asking what they are. */
+	if (!s->armed) {
+		tracee_resume(s, t, 0);
+		return;
+	}
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) < 0) {
 		tracee_request_failed(t, "PTRACE_GET_SYSCALL_INFO");
 		return;
@@ -84,14 +91,12 @@ void enforce_seccomp_stop(struct session *s, struct tracee *t)
 		tracee_resume(s, t, 0);
 		return;
 	}
-	/* Until the traced program's own execve, the stops are the runtime's setup. A TRACE
-	 * from a filter that is not ours (data out of range) is allowed, as SCMP_ACT_TRACE. */
+	/* A TRACE from a filter that is not ours (data out of range) is allowed, as
+	 * SCMP_ACT_TRACE. */
 	slot = oci_filter_slot(s->filter, info.seccomp.ret_data);
-	if (s->armed) {
-		observe_seccomp(s, t, &info, slot);
-		if (slot && s->mode == MODE_ENFORCE)
-			apply(t, slot, (int)info.seccomp.nr);
-	}
+	observe_seccomp(s, t, &info, slot);
+	if (slot && s->mode == MODE_ENFORCE)
+		apply(t, slot, (int)info.seccomp.nr);
 	tracee_resume(s, t, 0);
 }
 
