@@ -7,11 +7,12 @@ cd "$(dirname "$0")"
 
 export DEBIAN_FRONTEND=noninteractive
 deps=(meson ninja-build pkg-config gcc libc6-dev libseccomp-dev libyajl-dev libcap-dev)
-if ! dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null | grep -vq "install ok installed" &&
-   [ "$(dpkg-query -W -f='${Status}\n' "${deps[@]}" 2>/dev/null | wc -l)" -eq ${#deps[@]} ]; then
-	:
-else
-	apt-get update -qq && apt-get install -y -qq "${deps[@]}" >/dev/null
+missing=()
+for p in "${deps[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
