@@ -97,11 +97,6 @@ static void timestamp(FILE *f)
 	fprintf(f, "%s.%09ldZ ", buf, ts.tv_nsec);
 }
 
-static const char *mode_name(enum session_mode m)
-{
-	return m == MODE_ENFORCE ? "enforce" : m == MODE_COMPLAIN ? "complain" : "trace";
-}
-
 /* Keep only the fds the daemon uses: nothing of the runtime's stays open. */
 static void close_other_fds(int keep1, int keep2, int keep3, int keep4)
 {
@@ -169,7 +164,7 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	}
 	timestamp(stderr);
 	fprintf(stderr, "octrace: container %s: attached to pid %d, %zu threads, mode %s\n", st->id,
-		st->pid, s.tasks.count, mode_name(plan->mode));
+		st->pid, s.tasks.count, session_mode_name(plan->mode));
 	observe_attach(&s, st->pid);
 	report(ready, "ok\n");
 	close(ready);

@@ -87,11 +87,6 @@ static void count_running(struct tracee *t, void *data)
 		++*(size_t *)data;
 }
 
-static bool is_stop_signal(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
 /* Record a stop without resuming it; exits and deaths go through the session. */
 static void hold_stop(struct session *s, pid_t tid, int status)
 {
@@ -102,25 +97,18 @@ static void hold_stop(struct session *s, pid_t tid, int status)
 		return;
 	}
 	struct tracee *t = tracee_get(&s->tasks, tid);
-	int sig = WSTOPSIG(status);
 
-	t->state = TRACEE_STOPPED;
+	tracee_set_stop(t, status);
 	if (t->flags & TRACEE_F_NEW)
 		tracee_tgid(t); /* a thread or child created while we attach */
 	t->flags &= ~TRACEE_F_NEW;
-	t->stop_sig = sig;
-	if (event == PTRACE_EVENT_STOP)
-		t->stop = is_stop_signal(sig) ? STOP_GROUP : STOP_EVENT_STOP;
-	else if (event == 0 && sig != (SIGTRAP | 0x80))
-		t->stop = STOP_SIGNAL;
-	else if (event == PTRACE_EVENT_CLONE || event == PTRACE_EVENT_FORK ||
-		 event == PTRACE_EVENT_VFORK) {
+	if (t->stop == STOP_CLONE) {
 		unsigned long child = 0;
 
-		t->stop = STOP_CLONE;
 		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0)
 			tracee_get(&s->tasks, (pid_t)child);
-	} else {
+	} else if (t->stop != STOP_EVENT_STOP && t->stop != STOP_GROUP &&
+		   t->stop != STOP_SIGNAL) {
 		/* seccomp, exec, syscall stops: resumed later exactly like the loop does */
 		session_dispatch(s, tid, status);
 	}

@@ -28,22 +28,6 @@ static void on_death(struct session *s, pid_t tid, int status)
 	tracee_remove(&s->tasks, tid);
 }
 
-static bool is_stop_signal(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
-/* PTRACE_EVENT_STOP: a new task's first stop, our PTRACE_INTERRUPT, a group-stop, or the
- * wake-up of a LISTENed task by SIGCONT (§6). Only a group-stop is resumed with LISTEN. */
-static void on_event_stop(const struct session *s, struct tracee *t, int sig)
-{
-	if (is_stop_signal(sig)) {
-		t->stop = STOP_GROUP;
-		t->stop_sig = sig;
-	}
-	tracee_resume(s, t, 0);
-}
-
 static void on_new_task(struct session *s, struct tracee *parent, int event)
 {
 	unsigned long msg = 0;
@@ -92,8 +76,6 @@ static void on_exec(struct session *s, struct tracee *t)
 
 static void on_signal_stop(struct session *s, struct tracee *t, int sig)
 {
-	t->stop = STOP_SIGNAL;
-	t->stop_sig = sig;
 	if (sig == SIGSYS && (t->flags & TRACEE_F_TRAP_PENDING))
 		enforce_fix_trap(s, t);
 	tracee_resume(s, t, sig);
@@ -101,50 +83,36 @@ static void on_signal_stop(struct session *s, struct tracee *t, int sig)
 
 static void on_stop(struct session *s, struct tracee *t, int status)
 {
-	int sig = WSTOPSIG(status);
-	int event = (unsigned)status >> 16;
-
-	t->state = TRACEE_STOPPED;
+	tracee_set_stop(t, status);
 	if (t->flags & TRACEE_F_NEW) {
 		t->flags &= ~TRACEE_F_NEW;
 		observe_first_stop(s, t);
 	}
-	switch (event) {
-	case 0:
-		if (sig == (SIGTRAP | 0x80)) {
-			t->stop = STOP_SYSCALL;
-			observe_syscall_stop(s, t);
-			tracee_resume(s, t, 0);
-		} else {
-			on_signal_stop(s, t, sig);
-		}
+	switch (t->stop) {
+	case STOP_SYSCALL:
+		observe_syscall_stop(s, t);
+		tracee_resume(s, t, 0);
 		return;
-	case PTRACE_EVENT_STOP:
-		t->stop = STOP_EVENT_STOP;
-		on_event_stop(s, t, sig);
+	case STOP_SIGNAL:
+		on_signal_stop(s, t, t->stop_sig);
 		return;
-	case PTRACE_EVENT_SECCOMP:
-		t->stop = STOP_SECCOMP;
+	case STOP_SECCOMP:
 		enforce_seccomp_stop(s, t);
 		return;
-	case PTRACE_EVENT_CLONE:
-	case PTRACE_EVENT_FORK:
-	case PTRACE_EVENT_VFORK:
-		t->stop = STOP_CLONE;
-		on_new_task(s, t, event);
+	case STOP_CLONE:
+		on_new_task(s, t, (unsigned)status >> 16);
 		return;
-	case PTRACE_EVENT_EXEC:
-		t->stop = STOP_EXEC;
+	case STOP_EXEC:
 		on_exec(s, t);
 		return;
-	case PTRACE_EVENT_EXIT:
+	case STOP_EXIT:
 		/* Always resumed, even for a SIGKILLed task, or it never dies (§1). */
-		t->stop = STOP_EXIT;
 		observe_exit_stop(s, t);
 		tracee_resume(s, t, 0);
 		return;
 	default:
-		t->stop = STOP_EVENT_STOP;
+		/* PTRACE_EVENT_STOP: a new task's first stop, our PTRACE_INTERRUPT, the wake-up of
+		 * a LISTENed task by SIGCONT — or a group-stop, which tracee_resume() LISTENs to */
 		tracee_resume(s, t, 0);
 	}
 }
@@ -221,14 +189,7 @@ void session_detach_all(struct session *s)
 		}
 		struct tracee *t = tracee_get(&s->tasks, tid);
 
-		t->state = TRACEE_STOPPED;
-		t->stop = (status >> 16) == PTRACE_EVENT_EXIT ? STOP_EXIT
-			  : (status >> 16) == 0		       ? STOP_SIGNAL
-			  : (status >> 16) == PTRACE_EVENT_SECCOMP ? STOP_SECCOMP
-								   : STOP_EVENT_STOP;
-		t->stop_sig = WSTOPSIG(status);
-		if (t->stop == STOP_SIGNAL && t->stop_sig == (SIGTRAP | 0x80))
-			t->stop = STOP_SYSCALL;
+		tracee_set_stop(t, status);
 		detach_stopped(s, t);
 	}
 }

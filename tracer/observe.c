@@ -16,18 +16,13 @@
 #include "log.h"
 #include "profile.h"
 
-static const char *mode_name(enum session_mode m)
-{
-	return m == MODE_ENFORCE ? "enforce" : m == MODE_COMPLAIN ? "complain" : "trace";
-}
-
 void observe_attach(struct session *s, pid_t pid)
 {
 	if (s->audit == NULL)
 		return;
 	struct audit_field f[] = {
 		AUDIT_UINT("threads", s->tasks.count),
-		AUDIT_STR("mode", mode_name(s->mode)),
+		AUDIT_STR("mode", session_mode_name(s->mode)),
 		AUDIT_STR("level", audit_level_name(audit_level(s->audit))),
 	};
 

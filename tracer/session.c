@@ -19,6 +19,11 @@ void session_init(struct session *s, enum session_mode mode, const struct oci_po
 	s->root_status = -1;
 }
 
+const char *session_mode_name(enum session_mode m)
+{
+	return m == MODE_ENFORCE ? "enforce" : m == MODE_COMPLAIN ? "complain" : "trace";
+}
+
 void session_destroy(struct session *s)
 {
 	tracee_table_destroy(&s->tasks);

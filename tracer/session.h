@@ -36,6 +36,9 @@ struct session {
 	struct profile *profile; /* borrowed; NULL: no profile is learnt */
 };
 
+/* "enforce", "complain" or "trace", as logs write it. */
+const char *session_mode_name(enum session_mode m);
+
 void session_init(struct session *s, enum session_mode mode, const struct oci_policy *policy,
 		  const struct oci_filter *filter);
 void session_destroy(struct session *s);

@@ -1,6 +1,9 @@
 #include "tracee.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 
 #include "log.h"
 #include "procfs.h"
@@ -181,4 +184,40 @@ pid_t tracee_tgid(struct tracee *t)
 	if (t->tgid <= 0)
 		t->tgid = t->tid;
 	return t->tgid;
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static enum tracee_stop stop_kind(int status)
+{
+	int sig = WSTOPSIG(status);
+
+	switch ((unsigned)status >> 16) {
+	case 0:
+		return sig == (SIGTRAP | 0x80) ? STOP_SYSCALL : STOP_SIGNAL;
+	case PTRACE_EVENT_STOP:
+		return is_stop_signal(sig) ? STOP_GROUP : STOP_EVENT_STOP;
+	case PTRACE_EVENT_SECCOMP:
+		return STOP_SECCOMP;
+	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		return STOP_CLONE;
+	case PTRACE_EVENT_EXEC:
+		return STOP_EXEC;
+	case PTRACE_EVENT_EXIT:
+		return STOP_EXIT;
+	default:
+		return STOP_EVENT_STOP;
+	}
+}
+
+void tracee_set_stop(struct tracee *t, int status)
+{
+	t->state = TRACEE_STOPPED;
+	t->stop = stop_kind(status);
+	t->stop_sig = WSTOPSIG(status);
 }

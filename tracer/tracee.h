@@ -79,6 +79,9 @@ typedef void (*tracee_fn)(struct tracee *tr, void *data);
 void tracee_for_each(struct tracee_table *t, tracee_fn fn, void *data);
 
 const char *tracee_state_name(enum tracee_state s);
+/* Record a WIFSTOPPED wait status: the task is STOPPED, with the kind of its stop and its
+ * signal (PTRACE-NOTES §6: a PTRACE_EVENT_STOP with a stop signal is a group-stop). */
+void tracee_set_stop(struct tracee *t, int status);
 /* Its thread group: known from the attach or the exec, else read once from /proc (so ask
  * while the task is alive: after its death /proc has forgotten it). */
 pid_t tracee_tgid(struct tracee *t);
