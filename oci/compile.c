@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "guard.h"
 #include "json.h"
 
 /* Above this many names runc asks libseccomp for a binary tree (SetOptimize(2)). */
@@ -42,6 +43,44 @@ void oci_filter_free(struct oci_filter *f)
 	free(f->insns);
 	free(f->slots);
 	free(f);
+}
+
+const struct oci_slot *oci_guard_slot(enum oci_guard g)
+{
+	static struct oci_slot slots[OCI_GUARD_COUNT];
+
+	if (g <= OCI_GUARD_NONE || g >= OCI_GUARD_COUNT)
+		return NULL;
+	if (slots[g].guard == OCI_GUARD_NONE) {
+		int e = oci_guard_errno(g);
+
+		slots[g] = (struct oci_slot){ e ? OCI_ACT_ERRNO : OCI_ACT_ALLOW, (uint32_t)e, 0, g };
+	}
+	return &slots[g];
+}
+
+uint32_t oci_filter_slot_data(const struct oci_filter *f, const struct oci_slot *slot)
+{
+	if (slot->guard != OCI_GUARD_NONE)
+		return OCI_TRACE_DATA_GUARD + slot->guard;
+	return OCI_TRACE_DATA_BASE + (uint32_t)(slot - f->slots);
+}
+
+const struct oci_slot *oci_filter_find_slot(const struct oci_filter *f, enum oci_action a,
+					    uint32_t errno_ret, bool is_bad_arch, uint32_t hint)
+{
+	const struct oci_slot *h = oci_filter_slot(f, hint);
+
+	if (h && h->guard == OCI_GUARD_NONE && h->action == a && h->errno_ret == errno_ret &&
+	    !h->is_bad_arch == !is_bad_arch)
+		return h;
+	for (size_t i = 0; f && i < f->n_slots; i++) {
+		const struct oci_slot *s = &f->slots[i];
+
+		if (s->action == a && s->errno_ret == errno_ret && !s->is_bad_arch == !is_bad_arch)
+			return s;
+	}
+	return NULL;
 }
 
 static uint32_t kernel_action(enum oci_action a, uint32_t errno_ret)
@@ -86,7 +125,7 @@ static int slot_for(struct compiler *c, enum oci_action a, uint32_t errno_ret, i
 	c->slots = realloc(c->slots, (c->n_slots + 1) * sizeof(*c->slots));
 	if (c->slots == NULL)
 		abort();
-	c->slots[c->n_slots] = (struct oci_slot){a, errno_ret, is_bad_arch};
+	c->slots[c->n_slots] = (struct oci_slot){a, errno_ret, is_bad_arch, OCI_GUARD_NONE};
 	return c->n_slots++;
 }
 
@@ -308,9 +347,13 @@ static const struct sock_filter reserved_prefix[] = {
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
 };
 
+/* Tracer mode: the reserved numbers, then the guards (guard.h), then libseccomp's program. */
 static int finish_program(struct compiler *c, struct oci_filter *f, struct oci_error **err)
 {
-	size_t pre = c->mode == OCI_COMPILE_TRACER ? N_ELEMENTS(reserved_prefix) : 0;
+	size_t n_guard = 0;
+	const struct sock_filter *guard = oci_guard_prefix(&n_guard);
+	size_t n_reserved = N_ELEMENTS(reserved_prefix);
+	size_t pre = c->mode == OCI_COMPILE_TRACER ? n_reserved + n_guard : 0;
 	struct sock_filter *insns;
 
 	if (export_bpf(c, &f->insns, &f->len, err) < 0)
@@ -321,7 +364,10 @@ static int finish_program(struct compiler *c, struct oci_filter *f, struct oci_e
 	insns = malloc((f->len + pre) * sizeof(*insns));
 	if (insns == NULL)
 		abort();
-	memcpy(insns, reserved_prefix, pre * sizeof(*insns));
+	if (pre) {
+		memcpy(insns, reserved_prefix, sizeof(reserved_prefix));
+		memcpy(insns + n_reserved, guard, n_guard * sizeof(*insns));
+	}
 	memcpy(insns + pre, f->insns, f->len * sizeof(*insns));
 	free(f->insns);
 	f->insns = insns;

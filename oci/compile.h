@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "guard.h"
 #include "policy.h"
 
 #define OCI_NR_RESERVED_KILL_THREAD 0x3fffff01
@@ -36,6 +37,7 @@ struct oci_slot {
 	enum oci_action action;
 	uint32_t errno_ret;
 	int is_bad_arch; /* syscall of an architecture the policy does not list */
+	enum oci_guard guard; /* a guard's answer (guard.h), not the policy's; OCI_GUARD_NONE */
 };
 
 struct oci_filter {
@@ -52,13 +54,28 @@ int oci_policy_compile(const struct oci_policy *p, enum oci_compile_mode mode, F
 		       struct oci_filter **out, struct oci_error **err);
 void oci_filter_free(struct oci_filter *f);
 
-/* The slot a SECCOMP_RET_TRACE data value names, or NULL when it is not ours. */
+/* The answer of a guard, as a slot: ERRNO with the guard's errno (ALLOW for UNTRACED). */
+const struct oci_slot *oci_guard_slot(enum oci_guard g);
+
+/* The slot a SECCOMP_RET_TRACE data value names (a policy slot or a guard's), or NULL when
+ * it is not ours. */
 static inline const struct oci_slot *oci_filter_slot(const struct oci_filter *f, uint32_t data)
 {
+	if (data > OCI_TRACE_DATA_GUARD && data < OCI_TRACE_DATA_GUARD + OCI_GUARD_COUNT)
+		return oci_guard_slot((enum oci_guard)(data - OCI_TRACE_DATA_GUARD));
 	if (f == NULL || data < OCI_TRACE_DATA_BASE || data - OCI_TRACE_DATA_BASE >= f->n_slots)
 		return NULL;
 	return &f->slots[data - OCI_TRACE_DATA_BASE];
 }
+
+/* The data value that names `slot` (one of f's or a guard's), the inverse of
+ * oci_filter_slot(). */
+uint32_t oci_filter_slot_data(const struct oci_filter *f, const struct oci_slot *slot);
+
+/* f's slot for this action, or NULL when the policy never produces it (`hint`, a data value,
+ * is tried first). */
+const struct oci_slot *oci_filter_find_slot(const struct oci_filter *f, enum oci_action a,
+					    uint32_t errno_ret, bool is_bad_arch, uint32_t hint);
 
 static inline void cleanup_oci_filterp(struct oci_filter **f)
 {

@@ -357,11 +357,61 @@ static bool arch_is_32bit(uint32_t token)
 	       token == SCMP_ARCH_MIPS64N32 || token == SCMP_ARCH_MIPSEL64N32;
 }
 
+/* Candidates per (arch, nr), computed once: collect() resolves every name of every rule, far
+ * too slow for every stop. The cache is bounded whatever the tracee calls: one row of
+ * MEMO_NRS entries per architecture the policy covers; numbers outside a row (never a
+ * syscall) are computed each time, and those with no name on their arch have no candidates
+ * but the x86 multiplexers, which have names. */
+#define MEMO_NRS 1024
+#define MEMO_ARCHS 8
+
+struct memo_row {
+	uint32_t token;
+	struct candidates *cs[MEMO_NRS]; /* owned; NULL: not computed yet */
+};
+
+struct oci_match_memo {
+	struct memo_row rows[MEMO_ARCHS];
+	size_t n_rows;
+};
+
+static struct candidates **memo_slot(struct oci_policy *p, uint32_t token, int nr)
+{
+	uint32_t i = (uint32_t)nr & ~X32_SYSCALL_BIT;
+	struct oci_match_memo *m = p->memo;
+
+	if (i >= MEMO_NRS)
+		return NULL;
+	if (m == NULL && (m = p->memo = calloc(1, sizeof(*m))) == NULL)
+		abort();
+	for (size_t r = 0; r < m->n_rows; r++)
+		if (m->rows[r].token == token)
+			return &m->rows[r].cs[i];
+	if (m->n_rows == MEMO_ARCHS)
+		return NULL;
+	m->rows[m->n_rows].token = token;
+	return &m->rows[m->n_rows++].cs[i];
+}
+
+void oci_match_memo_free(struct oci_match_memo *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t r = 0; r < m->n_rows; r++)
+		for (size_t i = 0; i < MEMO_NRS; i++) {
+			if (m->rows[r].cs[i])
+				free(m->rows[r].cs[i]->v);
+			free(m->rows[r].cs[i]);
+		}
+	free(m);
+}
+
 int oci_policy_match(const struct oci_policy *p, uint32_t audit_arch, int nr,
 		     const uint64_t args[6], enum oci_action *action, uint32_t *errno_ret)
 {
 	uint32_t token = match_arch(p, audit_arch, nr);
-	struct candidates cs = {.is_32bit = arch_is_32bit(token)};
+	struct candidates live = {.is_32bit = arch_is_32bit(token)};
+	struct candidates *cs = &live, **slot;
 	const struct lrule *l;
 	int rule;
 
@@ -370,10 +420,23 @@ int oci_policy_match(const struct oci_policy *p, uint32_t audit_arch, int nr,
 		*errno_ret = 0;
 		return -2;
 	}
-	collect(&cs, p, token, nr);
-	l = decide(&cs, args);
+	/* the memo is a cache of what p says: filling it does not change the policy */
+	slot = memo_slot((struct oci_policy *)p, token, nr);
+	if (slot && *slot) {
+		cs = *slot;
+	} else {
+		collect(&live, p, token, nr);
+		if (slot) {
+			if ((*slot = malloc(sizeof(live))) == NULL)
+				abort();
+			**slot = live;
+			cs = *slot;
+		}
+	}
+	l = decide(cs, args);
 	rule = l ? l->rule : -1;
-	free(cs.v);
+	if (cs == &live)
+		free(live.v);
 	*action = rule < 0 ? p->default_action : p->rules[rule].action;
 	*errno_ret = rule < 0 ? p->default_errno_ret : p->rules[rule].errno_ret;
 	return rule;

@@ -126,6 +126,7 @@ void oci_policy_free(struct oci_policy *p)
 	for (size_t i = 0; i < p->n_rules; i++)
 		rule_free(&p->rules[i]);
 	free(p->rules);
+	oci_match_memo_free(p->memo);
 	free(p->archs);
 	free(p->listener_path);
 	free(p->listener_metadata);

@@ -71,7 +71,11 @@ struct oci_policy {
 	char *listener_metadata; /* may be NULL */
 	struct oci_rule *rules; /* owned; index == position in syscalls[] */
 	size_t n_rules;
+	struct oci_match_memo *memo; /* owned: oci_policy_match()'s cache, filled on use */
 };
+
+struct oci_match_memo;
+void oci_match_memo_free(struct oci_match_memo *m);
 
 /* Parse `buf` (len bytes); `name` is used in messages. Exit status for errors: 2. */
 int oci_policy_parse(const char *name, const char *buf, size_t len, struct oci_policy **out,

@@ -147,13 +147,13 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	report(ready, "pid %d\n", getpid());
 	if (caps_drop_to_tracer() < 0)
 		log_warn_errno("dropping capabilities");
-	session_init(&s, plan->mode, plan->policy, plan->filter);
-	s.root = st->pid;
-	s.detach_on_stop = plan->mode != MODE_ENFORCE;
-	s.audit = audit;
-	s.syscall_stops = plan->audit_level == AUDIT_ALL;
-	session_install_signal_handlers(st->pid);
-	if (verify_pid(st, plan, &pidfd, &err) < 0 || attach_process(&s, st->pid, &err) < 0 ||
+	struct session_config c = {
+		.mode = plan->mode, .policy = plan->policy, .filter = plan->filter, .audit = audit,
+		.root = st->pid, .detach_on_stop = plan->mode != MODE_ENFORCE,
+	};
+
+	session_start(&s, &c);
+	if (verify_pid(st, plan, &pidfd, &err) < 0 || attach_process(&s, st->pid, false, &err) < 0 ||
 	    (pidfd_alive(pidfd) < 0 &&
 	     oci_fail(&err, errno, "container %s: pid %d exited while octrace attached", st->id,
 		      st->pid) < 0)) {
@@ -168,9 +168,7 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	observe_attach(&s, st->pid);
 	report(ready, "ok\n");
 	close(ready);
-	session_loop(&s);
-	summary_print(&s.summary, s.filter, stderr);
-	observe_teardown(&s, session_exit_code(&s));
+	session_run_to_end(&s, stderr);
 	timestamp(stderr);
 	fprintf(stderr, "octrace: container %s: init exited, status %d\n", st->id,
 		session_exit_code(&s));

@@ -274,6 +274,8 @@ static void write_rule(struct jsonw *w, int rule)
 		jsonw_kv_cstring(w, "rule", "default");
 	else if (rule == AUDIT_RULE_BAD_ARCH)
 		jsonw_kv_cstring(w, "rule", "bad-arch");
+	else if (rule == AUDIT_RULE_GUARD)
+		jsonw_kv_cstring(w, "rule", "guard");
 }
 
 /* "EFAULT", or the number for an errno glibc has no name for. */
@@ -340,6 +342,8 @@ static void write_action(struct jsonw *w, const struct audit_syscall *ev)
 	if (carries_errno(action))
 		jsonw_kv_int64(w, "errno", ev->errno_ret);
 	write_rule(w, ev->rule);
+	if (ev->rule == AUDIT_RULE_GUARD && ev->guard)
+		jsonw_kv_cstring(w, "guard", ev->guard);
 }
 
 void audit_syscall(struct audit *a, const struct audit_syscall *ev)

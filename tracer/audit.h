@@ -44,6 +44,7 @@ enum audit_level audit_level(const struct audit *a);
 #define AUDIT_RULE_DEFAULT (-1)	 /* the default action applied */
 #define AUDIT_RULE_BAD_ARCH (-2) /* an architecture the policy does not list */
 #define AUDIT_RULE_NONE (-3)	 /* allowed in the kernel, seen at level "all" */
+#define AUDIT_RULE_GUARD (-4)	 /* a guard answered (oci/guard.h), named in "guard" */
 
 struct audit_syscall {
 	pid_t pid, tid;
@@ -54,6 +55,7 @@ struct audit_syscall {
 	const char *action; /* the policy's action, "SCMP_ACT_ERRNO" */
 	uint32_t errno_ret; /* for ERRNO/TRACE */
 	int rule;	    /* syscalls[] index, or AUDIT_RULE_* */
+	const char *guard;  /* AUDIT_RULE_GUARD: which one ("clone3", ...) */
 	bool complain;	    /* "action" is SCMP_ACT_ALLOW and the policy's goes to "would" */
 	bool has_ret;
 	int64_t ret;

@@ -1,16 +1,30 @@
 /* Enforcement at the seccomp stop.
  *
- * ERRNO and NOTIFY: the syscall is skipped (orig_rax = -1) and returns -errno, as the kernel
- * does (NOTIFY without a listener is ENOSYS). KILL_THREAD, KILL_PROCESS and TRAP: the syscall
- * number is changed to a reserved one that the injected filter maps to that action in the
- * kernel; the kernel re-runs the filter after a tracer changed the syscall (>= 4.8) and so
- * kills, dumps core or raises SIGSYS exactly as it would have. TRAP's siginfo then carries the
- * reserved number: fixed up at the SIGSYS delivery stop. LOG and TRACE: allowed. */
+ * The decision is taken from the syscall itself — arch, number, arguments — through the
+ * policy's userspace matcher and the guards (oci/guard.h). The stop's SECCOMP_RET_DATA is only
+ * a hint: a tracee's own filter answering TRACE ties with ours and its data wins
+ * (docs/kernel-behaviours.md §10, §15). So:
+ * - the policy denies it: its action, whatever the data said;
+ * - a guard takes it (clone's CLONE_UNTRACED, clone3, ptrace attach requests, a new seccomp
+ *   listener): the guard's answer;
+ * - the policy allows it: the stop is the tracee's own SECCOMP_RET_TRACE, answered ENOSYS as
+ *   the kernel answers a TRACE with no tracer (what the workload gets under runc);
+ * - LOG and TRACE in the policy: allowed (octrace is the tracer).
+ *
+ * How each action is applied: ERRNO and NOTIFY skip the syscall (orig_rax = -1) and return
+ * -errno, as the kernel does (NOTIFY without a listener is ENOSYS). KILL_THREAD, KILL_PROCESS
+ * and TRAP change the syscall number to a reserved one that the injected filter maps to that
+ * action in the kernel; the kernel re-runs the filters after a tracer changed the syscall
+ * (>= 4.8) and so kills, dumps core or raises SIGSYS exactly as it would have. TRAP's siginfo
+ * then carries the reserved number: fixed up at the SIGSYS delivery stop. */
 #include "enforce.h"
 
 #include <errno.h>
+#include <linux/audit.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 
@@ -20,6 +34,9 @@
 
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1 /* si_code of a seccomp SIGSYS (asm-generic/siginfo.h) */
+#endif
+#ifndef CLONE_UNTRACED
+#define CLONE_UNTRACED 0x00800000
 #endif
 
 #define REG_OFFSET(reg) offsetof(struct user_regs_struct, reg)
@@ -44,11 +61,11 @@ static void divert_to(struct tracee *t, long reserved_nr)
 	poke_reg(t, REG_OFFSET(orig_rax), reserved_nr);
 }
 
-static void apply(struct tracee *t, const struct oci_slot *slot, int nr)
+static void apply(struct tracee *t, enum oci_action action, uint32_t errno_ret, int nr)
 {
-	switch (slot->action) {
+	switch (action) {
 	case OCI_ACT_ERRNO:
-		skip_with_errno(t, slot->errno_ret);
+		skip_with_errno(t, errno_ret);
 		break;
 	case OCI_ACT_NOTIFY:
 		skip_with_errno(t, ENOSYS);
@@ -71,33 +88,114 @@ static void apply(struct tracee *t, const struct oci_slot *slot, int nr)
 	}
 }
 
-void enforce_seccomp_stop(struct session *s, struct tracee *t)
+static bool allows(enum oci_action a)
+{
+	return a == OCI_ACT_ALLOW || a == OCI_ACT_LOG || a == OCI_ACT_TRACE;
+}
+
+/* The policy's verdict on the syscall as it stands. */
+static void policy_verdict(const struct session *s, const struct __ptrace_syscall_info *info,
+			   const uint64_t args[6], struct decision *d)
+{
+	d->rule = oci_policy_match(s->policy, info->arch, (int)info->seccomp.nr, args, &d->action,
+				   &d->errno_ret);
+	d->slot = oci_filter_find_slot(s->filter, d->action, d->errno_ret, d->rule == -2,
+				       info->seccomp.ret_data);
+	d->guard = OCI_GUARD_NONE;
+}
+
+/* Which guard applies to an armed or unarmed task. Before its program's exec a task is the
+ * runtime setting the container up (runc hands a listener to listenerPath then): only the
+ * guards that keep tracing whole apply. */
+static enum oci_guard guard_for(const struct tracee *t, const struct __ptrace_syscall_info *info)
+{
+	enum oci_guard g = oci_guard_of(info->arch, (int)info->seccomp.nr, info->seccomp.args);
+
+	if (g == OCI_GUARD_LISTENER && !t->armed)
+		return OCI_GUARD_NONE;
+	return g;
+}
+
+static void set_guard(struct decision *d, enum oci_guard g)
+{
+	d->guard = g;
+	d->slot = oci_guard_slot(g);
+	d->action = d->slot->action;
+	d->errno_ret = d->slot->errno_ret;
+	d->rule = DECISION_RULE_GUARD;
+}
+
+void enforce_decide(const struct session *s, const struct tracee *t,
+		    const struct __ptrace_syscall_info *info, struct decision *d)
+{
+	enum oci_guard g;
+
+	policy_verdict(s, info, info->seccomp.args, d);
+	if (!allows(d->action))
+		return;
+	g = guard_for(t, info);
+	if (g != OCI_GUARD_NONE)
+		set_guard(d, g);
+	else if (d->action == OCI_ACT_ALLOW)
+		set_guard(d, OCI_GUARD_OWN_TRACE);
+}
+
+/* clone(CLONE_UNTRACED): clear the flag in its register and let the kernel re-run the
+ * filters. A re-run that ends in TRACE is allowed without a second stop, so the policy is
+ * asked about the new flags here, and its denial applied if it has one. */
+static void strip_untraced(const struct session *s, struct tracee *t,
+			   const struct __ptrace_syscall_info *info, struct decision *d)
+{
+	uint64_t args[6];
+	size_t reg = info->arch == AUDIT_ARCH_I386 ? REG_OFFSET(rbx) : REG_OFFSET(rdi);
+
+	memcpy(args, info->seccomp.args, sizeof(args));
+	args[0] &= ~(uint64_t)CLONE_UNTRACED;
+	if (poke_reg(t, reg, (long)args[0]) < 0)
+		return;
+	policy_verdict(s, info, args, d);
+	if (!allows(d->action))
+		apply(t, d->action, d->errno_ret, (int)info->seccomp.nr);
+	else
+		set_guard(d, OCI_GUARD_UNTRACED);
+}
+
+static void carry_out(const struct session *s, struct tracee *t,
+		      const struct __ptrace_syscall_info *info, struct decision *d)
+{
+	if (d->guard == OCI_GUARD_UNTRACED)
+		strip_untraced(s, t, info, d);
+	else if (d->guard != OCI_GUARD_NONE)
+		skip_with_errno(t, d->errno_ret);
+	else if (s->mode == MODE_ENFORCE)
+		apply(t, d->action, d->errno_ret, (int)info->seccomp.nr);
+}
+
+struct restart enforce_seccomp_stop(struct session *s, struct tracee *t)
 {
 	struct __ptrace_syscall_info info;
-	const struct oci_slot *slot;
+	struct decision d;
 
-	/* Until the traced program's own execve, the stops are the runtime's setup (runc init
-	 * stops here for every mount and prctl the policy does not allow): let them through
-	 * at the least cost, without even asking what they are. */
-	if (!s->armed) {
-		tracee_resume(s, t, 0);
-		return;
-	}
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) < 0) {
 		tracee_request_failed(t, "PTRACE_GET_SYSCALL_INFO");
-		return;
+		return RESUME(0);
 	}
-	if (info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
-		tracee_resume(s, t, 0);
-		return;
+	if (info.op != PTRACE_SYSCALL_INFO_SECCOMP || s->policy == NULL)
+		return RESUME(0);
+	if (!t->armed) {
+		/* the runtime's setup: only the guards, not the policy */
+		enum oci_guard g = guard_for(t, &info);
+
+		if (g == OCI_GUARD_NONE)
+			return RESUME(0);
+		policy_verdict(s, &info, info.seccomp.args, &d);
+		set_guard(&d, g);
+	} else {
+		enforce_decide(s, t, &info, &d);
 	}
-	/* A TRACE from a filter that is not ours (data out of range) is allowed, as
-	 * SCMP_ACT_TRACE. */
-	slot = oci_filter_slot(s->filter, info.seccomp.ret_data);
-	observe_seccomp(s, t, &info, slot);
-	if (slot && s->mode == MODE_ENFORCE)
-		apply(t, slot, (int)info.seccomp.nr);
-	tracee_resume(s, t, 0);
+	carry_out(s, t, &info, &d);
+	observe_seccomp(s, t, &info, &d);
+	return RESUME(0);
 }
 
 void enforce_fix_trap(struct session *s, struct tracee *t)

@@ -1,11 +1,28 @@
 /* Applying the policy's real action at a seccomp stop, so that the tracee cannot tell it
- * from the kernel applying the same filter itself. */
+ * from the kernel applying the same filter itself, and the guards that keep every task
+ * traced and no other supervisor above octrace. */
 #pragma once
+
+#include <sys/ptrace.h>
 
 #include "session.h"
 
-/* The task is in a PTRACE_EVENT_SECCOMP stop: record, act, resume. */
-void enforce_seccomp_stop(struct session *s, struct tracee *t);
+#define DECISION_RULE_GUARD (-4)
+
+/* What octrace answers one syscall at a seccomp stop. */
+struct decision {
+	enum oci_action action; /* the answer (a guard's, or the policy's) */
+	uint32_t errno_ret;
+	int rule; /* syscalls[] index, -1 default, -2 bad arch, DECISION_RULE_GUARD */
+	const struct oci_slot *slot; /* the slot naming that answer (summary key); may be NULL */
+	enum oci_guard guard; /* OCI_GUARD_NONE: the policy decided */
+};
+
+/* The decision for an armed task's seccomp stop, from the syscall alone. */
+void enforce_decide(const struct session *s, const struct tracee *t,
+		    const struct __ptrace_syscall_info *info, struct decision *d);
+/* The task is in a PTRACE_EVENT_SECCOMP stop: decide, act, record. */
+struct restart enforce_seccomp_stop(struct session *s, struct tracee *t);
 /* The task is in the SIGSYS signal-delivery-stop of a SCMP_ACT_TRAP we made the kernel raise
  * on a reserved number: give the signal and registers the real syscall number. */
 void enforce_fix_trap(struct session *s, struct tracee *t);

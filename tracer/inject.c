@@ -66,18 +66,22 @@ static int wait_stop(struct injector *in, int *status, struct oci_error **err)
 		if (r < 0 && errno != EINTR)
 			return oci_fail(err, errno, "task %d: waitpid: %s", tid, strerror(errno));
 	}
-	if (WIFSTOPPED(*status) && (*status >> 16) != PTRACE_EVENT_EXIT) {
-		in->t->state = TRACEE_STOPPED;
+	struct report r = report_classify(tid, *status);
+
+	if (!report_is_death(&r) && r.kind != REPORT_EXIT) {
+		tracee_stopped(in->t, &r);
 		return 0;
 	}
-	session_dispatch(in->s, tid, *status);
+	session_dispatch(in->s, &r, false);
 	return oci_fail(err, ESRCH, "task %d was killed while octrace installed its filter", tid);
 }
 
 static int unexpected(struct injector *in, int status, struct oci_error **err)
 {
+	struct report r = report_classify(in->t->tid, status);
+
 	/* Let the session resume it normally; the injection cannot go on. */
-	session_dispatch(in->s, in->t->tid, status);
+	session_dispatch(in->s, &r, false);
 	return oci_fail(err, EPROTO, "task %d: unexpected stop 0x%x during filter injection",
 			in->t->tid, status);
 }
@@ -88,12 +92,12 @@ static int step(struct injector *in, struct oci_error **err)
 
 	if (ptrace(PTRACE_SYSCALL, in->t->tid, 0, 0) < 0)
 		return fail_request(in, "PTRACE_SYSCALL", err);
-	in->t->state = TRACEE_RUNNING;
+	tracee_set_state(in->t, TRACEE_RUNNING, REPORT_NONE);
 	if (wait_stop(in, &status, err) < 0)
 		return -1;
-	if (WSTOPSIG(status) == (SIGTRAP | 0x80))
+	if (in->t->stop == REPORT_SYSCALL)
 		return 0;
-	if ((status >> 16) == PTRACE_EVENT_SECCOMP)
+	if (in->t->stop == REPORT_SECCOMP)
 		return 1; /* an older filter traces it: resuming lets it through */
 	return unexpected(in, status, err);
 }
@@ -160,12 +164,11 @@ static int finish(struct injector *in, struct oci_error **err)
 		return fail_request(in, "PTRACE_INTERRUPT", err);
 	if (ptrace(PTRACE_CONT, in->t->tid, 0, 0) < 0)
 		return fail_request(in, "PTRACE_CONT", err);
-	in->t->state = TRACEE_RUNNING;
+	tracee_set_state(in->t, TRACEE_RUNNING, REPORT_NONE);
 	if (wait_stop(in, &status, err) < 0)
 		return -1;
-	if ((status >> 16) != PTRACE_EVENT_STOP)
+	if (in->t->stop != REPORT_EVENT_STOP)
 		return unexpected(in, status, err);
-	in->t->stop = STOP_EVENT_STOP;
 	if (ptrace(PTRACE_SETREGS, in->t->tid, 0, &in->saved) < 0)
 		return fail_request(in, "PTRACE_SETREGS", err);
 	if (ptrace(PTRACE_SETSIGMASK, in->t->tid, sizeof(in->restore_mask), &in->restore_mask) < 0)

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -14,118 +15,168 @@
 #include "enforce.h"
 #include "log.h"
 #include "observe.h"
+#include "procfs.h"
 #include "session.h"
 
 volatile sig_atomic_t session_stop_signal;
 static volatile pid_t wake_target;
 
-static void on_death(struct session *s, pid_t tid, int status)
+static void on_death(struct session *s, const struct report *r)
 {
-	observe_death(s, tracee_find(&s->tasks, tid), tid, status);
-	if (tid == s->root)
-		s->root_status = status;
-	log_debug("task %d gone (status 0x%x)", tid, status);
-	tracee_remove(&s->tasks, tid);
+	observe_death(s, tracee_find(&s->tasks, r->tid), r->tid, r->status);
+	if (r->tid == s->root)
+		s->root_status = r->status;
+	log_debug("task %d gone (%s %d)", r->tid, report_kind_name(r->kind), r->sig);
+	tracee_remove(&s->tasks, r->tid);
 }
 
-static void on_new_task(struct session *s, struct tracee *parent, int event)
+static bool family_armed(struct session *s, pid_t tid, const char *field)
+{
+	char value[32];
+	struct tracee *kin;
+
+	if (proc_status_field(tid, field, value, sizeof(value)) != 0)
+		return s->arm_default;
+	kin = tracee_find(&s->tasks, (pid_t)strtol(value, NULL, 10));
+	return kin && kin->tid != tid ? kin->armed : s->arm_default;
+}
+
+/* A task's first report came before its creator's clone/fork event (§5, §14): take the
+ * armed-ness of its thread group, else of its parent process, else the session's. The
+ * creator's event, if it comes, has the last word. */
+void session_adopt(struct session *s, struct tracee *t)
+{
+	t->flags &= ~TRACEE_F_NEW;
+	observe_first_stop(s, t);
+	if (t->flags & TRACEE_F_CREATOR_SEEN)
+		return;
+	if (!s->arm_default) {
+		t->armed = false; /* nothing is armed yet: nothing to inherit */
+		return;
+	}
+	t->armed = family_armed(s, t->tid, "Tgid");
+	if (!t->armed)
+		t->armed = family_armed(s, t->tid, "PPid");
+}
+
+static struct restart on_new_task(struct session *s, struct tracee *parent,
+				  const struct report *r)
 {
 	unsigned long msg = 0;
 
 	if (ptrace(PTRACE_GETEVENTMSG, parent->tid, 0, &msg) < 0) {
 		tracee_request_failed(parent, "PTRACE_GETEVENTMSG");
-		return;
+		return RESUME(0);
 	}
 	/* The child may already have reported (§5): tracee_get finds or creates it. */
 	struct tracee *child = tracee_get(&s->tasks, (pid_t)msg);
 
+	child->armed = parent->armed;
+	child->flags |= TRACEE_F_CREATOR_SEEN | (parent->flags & TRACEE_F_FILTERED);
+	if (r->kind == REPORT_VFORK)
+		child->flags |= TRACEE_F_VFORK_CHILD;
 	log_debug("task %d created %d (%s)", parent->tid, child->tid,
 		  child->flags & TRACEE_F_NEW ? "first" : "already reported");
-	observe_new_task(s, parent, event, child->tid);
-	tracee_resume(s, parent, 0);
+	observe_new_task(s, parent, r->kind, child->tid);
+	return RESUME(0);
 }
 
 /* exec from a non-leader thread: it reports under the leader's tid, and the event message
  * holds its former tid (§4). Its entry (with its syscall in progress) moves to the leader's
- * tid; the old leader's entry is gone with the leader. */
-static void on_exec(struct session *s, struct tracee *t)
+ * tid; the old leader's entry is gone with the leader. Returns the task that exec'd. */
+static struct tracee *route_exec(struct session *s, const struct report *r, pid_t *former)
 {
-	unsigned long former = 0;
+	unsigned long msg = 0;
 
-	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former) < 0) {
-		tracee_request_failed(t, "PTRACE_GETEVENTMSG");
-		return;
+	*former = r->tid;
+	if (ptrace(PTRACE_GETEVENTMSG, r->tid, 0, &msg) < 0)
+		return tracee_get(&s->tasks, r->tid); /* dying: the handler's requests fail too */
+	*former = (pid_t)msg;
+	if (*former != r->tid && tracee_find(&s->tasks, *former)) {
+		log_debug("exec: task %d is now %d", *former, r->tid);
+		return tracee_rekey(&s->tasks, *former, r->tid);
 	}
-	if ((pid_t)former != t->tid && tracee_find(&s->tasks, (pid_t)former)) {
-		pid_t leader = t->tid;
+	return tracee_get(&s->tasks, r->tid);
+}
 
-		log_debug("exec: task %d is now %d", (pid_t)former, leader);
-		t = tracee_rekey(&s->tasks, (pid_t)former, leader);
-		t->state = TRACEE_STOPPED;
-		t->stop = STOP_EXEC;
-		t->flags &= ~TRACEE_F_NEW;
-	}
-	if (!s->armed) {
+/* An exec arms the task: the policy applies to the program from its first instruction. */
+static struct restart on_exec(struct session *s, struct tracee *t, pid_t former)
+{
+	t->flags &= ~TRACEE_F_NEW;
+	t->tgid = t->tid; /* after an exec the task is its group's leader */
+	if (!t->armed) {
 		log_debug("exec by %d: policy armed", t->tid);
-		s->armed = true;
+		t->armed = true;
+		s->arm_default = true;
 		observe_armed(s, t);
 	}
-	observe_exec(s, t, (pid_t)former);
-	tracee_resume(s, t, 0);
+	observe_exec(s, t, former);
+	return RESUME(0);
 }
 
-static void on_signal_stop(struct session *s, struct tracee *t, int sig)
+static struct restart on_signal(struct session *s, struct tracee *t)
 {
-	if (sig == SIGSYS && (t->flags & TRACEE_F_TRAP_PENDING))
+	if (t->stop_sig == SIGSYS && (t->flags & TRACEE_F_TRAP_PENDING))
 		enforce_fix_trap(s, t);
-	tracee_resume(s, t, sig);
+	return RESUME(t->stop_sig);
 }
 
-static void on_stop(struct session *s, struct tracee *t, int status)
+static struct restart on_stop(struct session *s, struct tracee *t, const struct report *r,
+			      pid_t former)
 {
-	tracee_set_stop(t, status);
-	if (t->flags & TRACEE_F_NEW) {
-		t->flags &= ~TRACEE_F_NEW;
-		observe_first_stop(s, t);
-	}
-	switch (t->stop) {
-	case STOP_SYSCALL:
+	switch (r->kind) {
+	case REPORT_SYSCALL:
 		observe_syscall_stop(s, t);
-		tracee_resume(s, t, 0);
-		return;
-	case STOP_SIGNAL:
-		on_signal_stop(s, t, t->stop_sig);
-		return;
-	case STOP_SECCOMP:
-		enforce_seccomp_stop(s, t);
-		return;
-	case STOP_CLONE:
-		on_new_task(s, t, (unsigned)status >> 16);
-		return;
-	case STOP_EXEC:
-		on_exec(s, t);
-		return;
-	case STOP_EXIT:
+		return RESUME(0);
+	case REPORT_SIGNAL:
+		return on_signal(s, t);
+	case REPORT_SECCOMP:
+		return enforce_seccomp_stop(s, t);
+	case REPORT_CLONE:
+	case REPORT_FORK:
+	case REPORT_VFORK:
+		return on_new_task(s, t, r);
+	case REPORT_EXEC:
+		return on_exec(s, t, former);
+	case REPORT_EXIT:
 		/* Always resumed, even for a SIGKILLed task, or it never dies (§1). */
 		observe_exit_stop(s, t);
-		tracee_resume(s, t, 0);
-		return;
+		return RESUME(0);
 	default:
 		/* PTRACE_EVENT_STOP: a new task's first stop, our PTRACE_INTERRUPT, the wake-up of
 		 * a LISTENed task by SIGCONT — or a group-stop, which tracee_resume() LISTENs to */
-		tracee_resume(s, t, 0);
+		return RESUME(0);
 	}
 }
 
-void session_dispatch(struct session *s, pid_t tid, int status)
+/* During the attach, the stops it collects stay stopped: interrupts, first stops, signal
+ * deliveries (their signal is injected at the final resume) and group-stops. */
+static bool held_by_attach(const struct report *r)
 {
-	if (WIFEXITED(status) || WIFSIGNALED(status)) {
-		on_death(s, tid, status);
+	return r->kind == REPORT_EVENT_STOP || r->kind == REPORT_GROUP_STOP ||
+	       r->kind == REPORT_SIGNAL;
+}
+
+void session_dispatch(struct session *s, const struct report *r, bool hold_interrupts)
+{
+	struct tracee *t;
+	struct restart rs;
+	pid_t former = r->tid;
+
+	if (report_is_death(r)) {
+		on_death(s, r);
 		return;
 	}
-	if (!WIFSTOPPED(status))
-		return;
-	on_stop(s, tracee_get(&s->tasks, tid), status);
+	if (r->kind == REPORT_EXEC)
+		t = route_exec(s, r, &former);
+	else
+		t = tracee_get(&s->tasks, r->tid);
+	tracee_stopped(t, r);
+	if (t->flags & TRACEE_F_NEW)
+		session_adopt(s, t);
+	rs = hold_interrupts && held_by_attach(r) ? HOLD : on_stop(s, t, r, former);
+	if (rs.op == RESTART_RESUME)
+		tracee_resume(s, t, rs.sig);
 }
 
 static void kill_one(struct tracee *t, void *data)
@@ -138,12 +189,12 @@ static void kill_one(struct tracee *t, void *data)
  * seccomp stop is denied first (ENOSYS, as with no tracer): detaching would run it (§14). */
 static void detach_stopped(struct session *s, struct tracee *t)
 {
-	int sig = t->stop == STOP_SIGNAL ? t->stop_sig : 0;
+	int sig = t->stop == REPORT_SIGNAL ? t->stop_sig : 0;
 
-	if (t->stop == STOP_SECCOMP && s->mode == MODE_ENFORCE &&
+	if (t->stop == REPORT_SECCOMP && s->mode == MODE_ENFORCE &&
 	    ptrace(PTRACE_POKEUSER, t->tid, offsetof(struct user_regs_struct, orig_rax), -1) == 0)
 		ptrace(PTRACE_POKEUSER, t->tid, offsetof(struct user_regs_struct, rax), -ENOSYS);
-	if (t->stop == STOP_EXIT) {
+	if (t->stop == REPORT_EXIT) {
 		tracee_resume(s, t, 0);
 		return;
 	}
@@ -183,13 +234,15 @@ void session_detach_all(struct session *s)
 			continue;
 		if (tid < 0)
 			break;
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			on_death(s, tid, status);
+		struct report r = report_classify(tid, status);
+
+		if (report_is_death(&r)) {
+			on_death(s, &r);
 			continue;
 		}
 		struct tracee *t = tracee_get(&s->tasks, tid);
 
-		tracee_set_stop(t, status);
+		tracee_stopped(t, &r);
 		detach_stopped(s, t);
 	}
 }
@@ -212,11 +265,6 @@ static void handle_stop_request(struct session *s, int sig)
 	tracee_for_each(&s->tasks, kill_one, NULL);
 }
 
-struct report {
-	pid_t tid;
-	int status;
-};
-
 /* Block for one report, then take every other one already waiting, and only then dispatch
  * them: waitpid(-1) favours the newest tracees, and dispatching one report at a time would
  * starve the oldest threads of a busy process (strace's next_event() batches for the same
@@ -236,7 +284,7 @@ static int next_batch(struct report *batch, int max)
 				log_warn_errno("waitpid");
 			return n;
 		}
-		batch[n++] = (struct report){ tid, status };
+		batch[n++] = report_classify(tid, status);
 		if (n == max)
 			return n;
 	}
@@ -259,7 +307,7 @@ void session_loop(struct session *s)
 		if (n == 0)
 			return;
 		for (int i = 0; i < n; i++)
-			session_dispatch(s, batch[i].tid, batch[i].status);
+			session_dispatch(s, &batch[i], false);
 	}
 }
 

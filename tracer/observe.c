@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "audit.h"
 #include "cleanup.h"
 #include "decode.h"
@@ -21,6 +22,7 @@ void observe_attach(struct session *s, pid_t pid)
 	if (s->audit == NULL)
 		return;
 	struct audit_field f[] = {
+		AUDIT_UINT("processes", attach_count_processes(s)),
 		AUDIT_UINT("threads", s->tasks.count),
 		AUDIT_STR("mode", session_mode_name(s->mode)),
 		AUDIT_STR("level", audit_level_name(audit_level(s->audit))),
@@ -40,7 +42,6 @@ void observe_exec(struct session *s, struct tracee *t, pid_t former)
 	char path[64], exe[4096];
 	ssize_t n;
 
-	t->tgid = t->tid; /* after an exec the task is its group's leader */
 	if (s->audit == NULL)
 		return;
 	/* readlink only reads the link's text: nothing a container chose is followed */
@@ -62,11 +63,10 @@ void observe_first_stop(struct session *s, struct tracee *t)
 		tracee_tgid(t);
 }
 
-void observe_new_task(struct session *s, struct tracee *parent, int event, pid_t child)
+void observe_new_task(struct session *s, struct tracee *parent, enum report_kind event,
+		      pid_t child)
 {
-	const char *name = event == PTRACE_EVENT_FORK ? "fork"
-			   : event == PTRACE_EVENT_VFORK ? "vfork"
-							 : "clone";
+	const char *name = event == REPORT_FORK ? "fork" : event == REPORT_VFORK ? "vfork" : "clone";
 
 	if (s->audit == NULL)
 		return;
@@ -103,27 +103,36 @@ void observe_death(struct session *s, struct tracee *t, pid_t tid, int status)
 	audit_event(s->audit, "exit", pid, tid, f, N_ELEMENTS(f));
 }
 
-/* The policy's decision for audit: action name, errno, and the rule that made it. */
-static void fill_decision(struct session *s, const struct oci_slot *slot, uint32_t arch,
-			  struct audit_syscall *ev)
+static int audit_rule(int rule)
 {
-	enum oci_action action;
-	uint32_t errno_ret;
+	switch (rule) {
+	case -1:
+		return AUDIT_RULE_DEFAULT;
+	case -2:
+		return AUDIT_RULE_BAD_ARCH;
+	case DECISION_RULE_GUARD:
+		return AUDIT_RULE_GUARD;
+	default:
+		return rule;
+	}
+}
 
-	if (slot == NULL) {
+/* The decision for audit: action name, errno, the rule or guard that made it. */
+static void fill_decision(struct session *s, const struct tracee *t, struct audit_syscall *ev)
+{
+	const struct oci_slot_value *v = &t->sc_verdict;
+
+	if (!t->sc_decided) {
 		ev->action = "SCMP_ACT_ALLOW";
 		ev->rule = AUDIT_RULE_NONE;
 		return;
 	}
-	ev->action = oci_action_name(slot->action);
-	ev->errno_ret = slot->errno_ret;
-	ev->complain = s->mode == MODE_COMPLAIN;
-	if (slot->is_bad_arch)
-		ev->rule = AUDIT_RULE_BAD_ARCH;
-	else if (s->policy)
-		ev->rule = oci_policy_match(s->policy, arch, ev->nr, ev->args, &action, &errno_ret);
-	else
-		ev->rule = AUDIT_RULE_DEFAULT;
+	ev->action = oci_action_name((enum oci_action)v->action);
+	ev->errno_ret = v->errno_ret;
+	/* guards answer in every mode; complain only spares the policy's denials */
+	ev->complain = s->mode == MODE_COMPLAIN && v->guard == OCI_GUARD_NONE;
+	ev->rule = audit_rule(t->sc_rule);
+	ev->guard = v->guard != OCI_GUARD_NONE ? oci_guard_name((enum oci_guard)v->guard) : NULL;
 }
 
 static struct decoded *decode_into(struct tracee *t, uint32_t arch, int nr, const uint64_t *a)
@@ -135,8 +144,8 @@ static struct decoded *decode_into(struct tracee *t, uint32_t arch, int nr, cons
 	return t->decoded;
 }
 
-static void emit(struct session *s, struct tracee *t, const struct oci_slot *slot,
-		 bool has_ret, int64_t ret, const struct decoded *decoded)
+static void emit(struct session *s, struct tracee *t, bool has_ret, int64_t ret,
+		 const struct decoded *decoded)
 {
 	struct audit_syscall ev = {
 		.pid = tracee_tgid(t), .tid = t->tid, .arch = t->sc_arch, .nr = t->sc_nr,
@@ -144,49 +153,56 @@ static void emit(struct session *s, struct tracee *t, const struct oci_slot *slo
 	};
 
 	memcpy(ev.args, t->sc_args, sizeof(ev.args));
-	fill_decision(s, slot, t->sc_arch, &ev);
+	fill_decision(s, t, &ev);
 	audit_syscall(s->audit, &ev);
 }
 
-/* The policy makes this syscall fail with an errno (counted as an error when decided). */
-static bool denies(const struct session *s, const struct oci_slot *slot)
+/* The decision makes this syscall fail with an errno (counted as an error when decided). */
+static bool denies(const struct session *s, const struct oci_slot_value *v)
 {
-	return s->mode == MODE_ENFORCE &&
-	       (slot->action == OCI_ACT_ERRNO || slot->action == OCI_ACT_NOTIFY);
+	return (s->mode == MODE_ENFORCE || v->guard != OCI_GUARD_NONE) &&
+	       (v->action == OCI_ACT_ERRNO || v->action == OCI_ACT_NOTIFY);
 }
 
-static bool acts_without_return(const struct oci_slot *slot)
+static bool acts_without_return(const struct oci_slot_value *v)
 {
-	return slot->action == OCI_ACT_KILL_THREAD || slot->action == OCI_ACT_KILL_PROCESS ||
-	       slot->action == OCI_ACT_TRAP;
+	return v->action == OCI_ACT_KILL_THREAD || v->action == OCI_ACT_KILL_PROCESS ||
+	       v->action == OCI_ACT_TRAP;
+}
+
+/* The summary's key: the slot's data, or one past the guards for an answer no slot names
+ * (the matcher and libseccomp disagreeing: see oci/match.c). */
+static uint32_t summary_key(const struct session *s, const struct decision *d)
+{
+	return d->slot ? oci_filter_slot_data(s->filter, d->slot)
+		       : OCI_TRACE_DATA_GUARD + OCI_GUARD_COUNT;
 }
 
 void observe_seccomp(struct session *s, struct tracee *t,
-		     const struct __ptrace_syscall_info *info, const struct oci_slot *slot)
+		     const struct __ptrace_syscall_info *info, const struct decision *d)
 {
-	uint32_t data = info->seccomp.ret_data;
+	uint32_t data = summary_key(s, d);
 
-	summary_add(&s->summary, info->arch, (int)info->seccomp.nr, data);
-	if (slot && denies(s, slot))
-		summary_add_error(&s->summary, info->arch, (int)info->seccomp.nr, data);
 	t->sc_nr = (int)info->seccomp.nr;
 	t->sc_arch = info->arch;
 	memcpy(t->sc_args, info->seccomp.args, sizeof(t->sc_args));
-	t->sc_slot = slot;
+	t->sc_decided = true;
+	t->sc_rule = d->rule;
+	t->sc_verdict = (struct oci_slot_value){ d->action, d->errno_ret, d->guard };
 	t->sc_data = data;
-	t->sc_logged = slot == NULL; /* counted above: not again at the exit stop */
+	t->sc_logged = false;
+	summary_add(&s->summary, info->arch, t->sc_nr, data);
+	if (denies(s, &t->sc_verdict))
+		summary_add_error(&s->summary, info->arch, t->sc_nr, data);
 	if (s->audit == NULL)
 		return;
 	/* at level all the exit stop logs it, with the return value; a kill or trap has none */
-	if (s->syscall_stops && t->in_syscall && !(slot && acts_without_return(slot)))
-		return;
-	const char *action = slot ? oci_action_name(slot->action) : "SCMP_ACT_TRACE";
-	int rule = slot && slot->is_bad_arch ? AUDIT_RULE_BAD_ARCH : AUDIT_RULE_DEFAULT;
-
-	if (!audit_wants(s->audit, action, rule))
+	if (s->syscall_stops && t->in_syscall && !acts_without_return(&t->sc_verdict))
 		return;
 	t->sc_logged = true;
-	emit(s, t, slot, false, 0, decode_into(t, t->sc_arch, t->sc_nr, t->sc_args));
+	if (!audit_wants(s->audit, oci_action_name(d->action), audit_rule(d->rule)))
+		return;
+	emit(s, t, false, 0, decode_into(t, t->sc_arch, t->sc_nr, t->sc_args));
 }
 
 static void syscall_entry(struct session *s, struct tracee *t,
@@ -196,7 +212,7 @@ static void syscall_entry(struct session *s, struct tracee *t,
 	t->sc_nr = (int)info->entry.nr;
 	t->sc_arch = info->arch;
 	memcpy(t->sc_args, info->entry.args, sizeof(t->sc_args));
-	t->sc_slot = NULL;
+	t->sc_decided = false;
 	t->sc_logged = false;
 	t->sc_decoded = false;
 	if (s->profile)
@@ -214,23 +230,23 @@ static void syscall_exit(struct session *s, struct tracee *t,
 	t->in_syscall = false;
 	if (t->sc_logged)
 		return;
-	if (t->sc_slot == NULL) {
+	if (!t->sc_decided) {
 		summary_add(&s->summary, t->sc_arch, t->sc_nr, SUMMARY_ALLOWED);
 		if (info->exit.rval < 0)
 			summary_add_error(&s->summary, t->sc_arch, t->sc_nr, SUMMARY_ALLOWED);
-	} else if (info->exit.rval < 0 && !denies(s, t->sc_slot)) {
+	} else if (info->exit.rval < 0 && !denies(s, &t->sc_verdict)) {
 		/* LOG, TRACE (or complain) that failed by themselves; denials counted already */
 		summary_add_error(&s->summary, t->sc_arch, t->sc_nr, t->sc_data);
 	}
 	if (s->audit)
-		emit(s, t, t->sc_slot, true, info->exit.rval, t->sc_decoded ? t->decoded : NULL);
+		emit(s, t, true, info->exit.rval, t->sc_decoded ? t->decoded : NULL);
 }
 
 void observe_syscall_stop(struct session *s, struct tracee *t)
 {
 	struct __ptrace_syscall_info info;
 
-	if (!s->armed)
+	if (!t->armed)
 		return;
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) < 0) {
 		tracee_request_failed(t, "PTRACE_GET_SYSCALL_INFO");

@@ -244,29 +244,25 @@ static int prepare(const struct options *o, struct plan *p)
 	return 0;
 }
 
-static void start_session(struct session *s, const struct options *o, struct plan *p, pid_t root)
+static void start_session(struct session *s, const struct options *o, struct plan *p, pid_t root,
+			  bool forward_stop)
 {
-	session_init(s, mode_of(o), p->policy, p->filter);
-	s->root = root;
-	s->audit = p->audit;
-	s->profile = o->profile_out ? &p->profile : NULL;
-	s->syscall_stops = s->profile || (p->audit && audit_level(p->audit) == AUDIT_ALL);
-	session_install_signal_handlers(root);
-	/* an audit log on a pipe with no reader: EPIPE, not death. After the fork: the
-	 * command keeps the disposition it was given. */
-	signal(SIGPIPE, SIG_IGN);
+	struct session_config c = {
+		.mode = mode_of(o), .policy = p->policy, .filter = p->filter, .audit = p->audit,
+		.profile = o->profile_out ? &p->profile : NULL, .root = root,
+		.forward_stop = forward_stop,
+		/* an auditing attach may let go; an enforcing one must not (§13) */
+		.detach_on_stop = !forward_stop && mode_of(o) != MODE_ENFORCE,
+	};
+
+	session_start(s, &c);
 }
 
 static int finish_session(struct session *s, const struct options *o)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
-	int code;
+	int code = session_run_to_end(s, o->summary ? stderr : NULL);
 
-	session_loop(s);
-	if (o->summary)
-		summary_print(&s->summary, s->filter, stderr);
-	code = session_exit_code(s);
-	observe_teardown(s, code);
 	if (s->profile && profile_write(o->profile_out, o->profile_base, s->profile, &err) < 0) {
 		fprintf(stderr, "octrace: %s\n", err->msg);
 		code = EXIT_TRACER;
@@ -320,9 +316,8 @@ static int cmd_run(const struct options *o, struct plan *p)
 	}
 	close(go[0]);
 	drop_privileges();
-	start_session(&s, o, p, pid);
-	s.forward_stop = true;
-	if (attach_process(&s, pid, &err) < 0) {
+	start_session(&s, o, p, pid, true);
+	if (attach_process(&s, pid, false, &err) < 0) {
 		fprintf(stderr, "octrace: %s\n", err->msg);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, __WALL);
@@ -347,16 +342,14 @@ static int cmd_attach(const struct options *o, struct plan *p)
 	if (*o->args[0] == '\0' || *end != '\0' || pid <= 0 || pid > 0x3fffffff)
 		return usage_error("attach: invalid PID \"%s\"", o->args[0]);
 	drop_privileges();
-	start_session(&s, o, p, (pid_t)pid);
-	s.armed = o->arm_now;
-	s.detach_on_stop = s.mode != MODE_ENFORCE;
-	if (attach_process(&s, (pid_t)pid, &err) < 0) {
+	start_session(&s, o, p, (pid_t)pid, false);
+	if (attach_process(&s, (pid_t)pid, o->arm_now, &err) < 0) {
 		fprintf(stderr, "octrace: %s\n", err->msg);
 		session_destroy(&s);
 		return EXIT_TRACER;
 	}
 	observe_attach(&s, (pid_t)pid);
-	if (s.armed)
+	if (o->arm_now)
 		observe_armed(&s, tracee_get(&s.tasks, (pid_t)pid));
 	return finish_session(&s, o);
 }

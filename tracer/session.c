@@ -6,7 +6,9 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
+#include "audit.h"
 #include "log.h"
+#include "observe.h"
 
 void session_init(struct session *s, enum session_mode mode, const struct oci_policy *policy,
 		  const struct oci_filter *filter)
@@ -17,6 +19,33 @@ void session_init(struct session *s, enum session_mode mode, const struct oci_po
 	s->policy = policy;
 	s->filter = filter;
 	s->root_status = -1;
+}
+
+void session_start(struct session *s, const struct session_config *c)
+{
+	session_init(s, c->mode, c->policy, c->filter);
+	s->root = c->root;
+	s->audit = c->audit;
+	s->profile = c->profile;
+	s->syscall_stops = c->profile || (c->audit && audit_level(c->audit) == AUDIT_ALL);
+	s->detach_on_stop = c->detach_on_stop;
+	s->forward_stop = c->forward_stop;
+	session_install_signal_handlers(c->root);
+	/* an audit log on a pipe with no reader: EPIPE, not death. Set in the tracer only: a
+	 * command it starts keeps the disposition it was given. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int session_run_to_end(struct session *s, FILE *summary)
+{
+	int code;
+
+	session_loop(s);
+	if (summary)
+		summary_print(&s->summary, s->filter, summary);
+	code = session_exit_code(s);
+	observe_teardown(s, code);
+	return code;
 }
 
 const char *session_mode_name(enum session_mode m)
@@ -50,9 +79,8 @@ void tracee_request_failed(struct tracee *t, const char *request)
 		if (t->state != TRACEE_STOPPED)
 			log_warn("internal: %s on %s task %d failed with ESRCH", request,
 				 tracee_state_name(t->state), t->tid);
-		if (t->state != TRACEE_EXITING)
-			t->state = TRACEE_DYING;
-		t->stop = STOP_NONE;
+		tracee_set_state(t, t->state == TRACEE_EXITING ? TRACEE_EXITING : TRACEE_DYING,
+				 REPORT_NONE);
 		return;
 	}
 	log_warn_errno("%s of task %d", request, t->tid);
@@ -64,13 +92,13 @@ void tracee_resume(const struct session *s, struct tracee *t, int sig)
 
 	if (t->state != TRACEE_STOPPED) /* a request already failed: it is dying */
 		return;
-	if (t->stop == STOP_GROUP) {
+	if (t->stop == REPORT_GROUP_STOP) {
 		rc = ptrace(PTRACE_LISTEN, t->tid, 0, 0);
 		if (rc < 0 && errno != ESRCH) /* not really in group-stop after all */
 			rc = ptrace(PTRACE_CONT, t->tid, 0, 0);
 	} else {
 		/* audit-level all and profiling: stop at every syscall's entry and exit */
-		int req = s->syscall_stops && t->stop != STOP_EXIT ? PTRACE_SYSCALL : PTRACE_CONT;
+		int req = s->syscall_stops && t->stop != REPORT_EXIT ? PTRACE_SYSCALL : PTRACE_CONT;
 
 		rc = ptrace(req, t->tid, 0, sig);
 	}
@@ -78,8 +106,7 @@ void tracee_resume(const struct session *s, struct tracee *t, int sig)
 		tracee_request_failed(t, "resume");
 		return;
 	}
-	t->state = t->stop == STOP_EXIT ? TRACEE_EXITING : TRACEE_RUNNING;
-	t->stop = STOP_NONE;
+	tracee_set_state(t, t->stop == REPORT_EXIT ? TRACEE_EXITING : TRACEE_RUNNING, REPORT_NONE);
 }
 
 int session_exit_code(const struct session *s)

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "compile.h"
@@ -24,7 +25,8 @@ struct session {
 	enum session_mode mode;
 	const struct oci_policy *policy; /* borrowed; NULL in MODE_TRACE */
 	const struct oci_filter *filter; /* borrowed; compiled in OCI_COMPILE_TRACER mode */
-	bool armed; /* an execve completed since attach: the policy applies from now on */
+	bool arm_default; /* armed-ness of a task whose creator cannot be found: set once any
+			   * task armed (its program exec'd, or --arm-now) */
 	bool syscall_stops; /* resume with PTRACE_SYSCALL: audit-level all, profiling */
 	bool detach_on_stop; /* on SIGTERM/SIGINT: detach (audit) rather than kill (enforce) */
 	bool forward_stop; /* on SIGTERM/SIGINT: pass the signal to the root (octrace run) */
@@ -41,10 +43,38 @@ const char *session_mode_name(enum session_mode m);
 
 void session_init(struct session *s, enum session_mode mode, const struct oci_policy *policy,
 		  const struct oci_filter *filter);
+
+/* Everything `octrace` and `octrace-hook` set up alike, so that a container traced by the
+ * hook and a command traced by `octrace run` are traced the same way. */
+struct session_config {
+	enum session_mode mode;
+	const struct oci_policy *policy; /* borrowed; NULL: trace only */
+	const struct oci_filter *filter; /* borrowed */
+	struct audit *audit; /* borrowed; may be NULL */
+	struct profile *profile; /* borrowed; may be NULL */
+	pid_t root;
+	bool detach_on_stop, forward_stop;
+};
+
+/* Init, the stop policy (syscall stops for audit level all and for learning), the signal
+ * handlers of the tracer. */
+void session_start(struct session *s, const struct session_config *c);
+/* Follow every task to its end; print the summary table on `summary` (may be NULL); write
+ * the teardown event. Returns the session's exit code. Does not destroy the session. */
+int session_run_to_end(struct session *s, FILE *summary);
 void session_destroy(struct session *s);
 
 /* ptrace options for every task of the session. */
 long session_ptrace_options(const struct session *s);
+
+/* What a handler decides for the task whose report it handled; the dispatcher carries it
+ * out, so that every report ends in exactly one resume (strace's restart_op). */
+struct restart {
+	enum { RESTART_RESUME, RESTART_HOLD } op; /* HOLD: leave it stopped (attach) */
+	int sig; /* signal to inject: signal-delivery-stops only */
+};
+#define RESUME(s) ((struct restart){ RESTART_RESUME, (s) })
+#define HOLD ((struct restart){ RESTART_HOLD, 0 })
 
 /* Resume a stopped task the way its stop requires (LISTEN for a group-stop, CONT otherwise),
  * injecting `sig` (signal-delivery-stops only). Interprets ESRCH against the task's state. */
@@ -52,8 +82,12 @@ void tracee_resume(const struct session *s, struct tracee *t, int sig);
 /* A ptrace request on `t` failed (errno set): ESRCH makes it DYING, anything else is logged. */
 void tracee_request_failed(struct tracee *t, const char *request);
 
-/* Handle one report of waitpid(). */
-void session_dispatch(struct session *s, pid_t tid, int status);
+/* Handle one report of waitpid(): the task's new state, the handler's decision, its resume.
+ * `hold_interrupts`: leave event-stops and signal-stops stopped (the attach collects them). */
+void session_dispatch(struct session *s, const struct report *r, bool hold_interrupts);
+/* The first report of a task: whether the policy applies to it, from the task that created
+ * it if that is known, else from its thread group or parent process. */
+void session_adopt(struct session *s, struct tracee *t);
 /* Detach from every task; returns when none is left traced. */
 void session_detach_all(struct session *s);
 /* The wait loop: returns when no traced task is left (ECHILD). */

@@ -5,6 +5,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
+#include "cleanup.h"
 #include "log.h"
 #include "procfs.h"
 
@@ -191,33 +192,75 @@ static bool is_stop_signal(int sig)
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-static enum tracee_stop stop_kind(int status)
+static enum report_kind stop_kind(int status)
 {
 	int sig = WSTOPSIG(status);
 
 	switch ((unsigned)status >> 16) {
 	case 0:
-		return sig == (SIGTRAP | 0x80) ? STOP_SYSCALL : STOP_SIGNAL;
+		return sig == (SIGTRAP | 0x80) ? REPORT_SYSCALL : REPORT_SIGNAL;
 	case PTRACE_EVENT_STOP:
-		return is_stop_signal(sig) ? STOP_GROUP : STOP_EVENT_STOP;
+		return is_stop_signal(sig) ? REPORT_GROUP_STOP : REPORT_EVENT_STOP;
 	case PTRACE_EVENT_SECCOMP:
-		return STOP_SECCOMP;
+		return REPORT_SECCOMP;
 	case PTRACE_EVENT_CLONE:
+		return REPORT_CLONE;
 	case PTRACE_EVENT_FORK:
+		return REPORT_FORK;
 	case PTRACE_EVENT_VFORK:
-		return STOP_CLONE;
+		return REPORT_VFORK;
+	case PTRACE_EVENT_VFORK_DONE:
+		return REPORT_VFORK_DONE;
 	case PTRACE_EVENT_EXEC:
-		return STOP_EXEC;
+		return REPORT_EXEC;
 	case PTRACE_EVENT_EXIT:
-		return STOP_EXIT;
+		return REPORT_EXIT;
 	default:
-		return STOP_EVENT_STOP;
+		return REPORT_OTHER;
 	}
 }
 
-void tracee_set_stop(struct tracee *t, int status)
+struct report report_classify(pid_t tid, int status)
 {
-	t->state = TRACEE_STOPPED;
-	t->stop = stop_kind(status);
-	t->stop_sig = WSTOPSIG(status);
+	struct report r = { .tid = tid, .status = status, .kind = REPORT_OTHER };
+
+	if (WIFEXITED(status))
+		r.kind = REPORT_EXITED, r.sig = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		r.kind = REPORT_KILLED, r.sig = WTERMSIG(status);
+	else if (WIFSTOPPED(status))
+		r.kind = stop_kind(status), r.sig = WSTOPSIG(status);
+	return r;
+}
+
+const char *report_kind_name(enum report_kind k)
+{
+	static const char *const names[] = {
+		[REPORT_NONE] = "none",		    [REPORT_EXITED] = "exited",
+		[REPORT_KILLED] = "killed",	    [REPORT_EVENT_STOP] = "event-stop",
+		[REPORT_GROUP_STOP] = "group-stop", [REPORT_SIGNAL] = "signal",
+		[REPORT_SYSCALL] = "syscall",	    [REPORT_SECCOMP] = "seccomp",
+		[REPORT_CLONE] = "clone",	    [REPORT_FORK] = "fork",
+		[REPORT_VFORK] = "vfork",	    [REPORT_VFORK_DONE] = "vfork-done",
+		[REPORT_EXEC] = "exec",		    [REPORT_EXIT] = "exit",
+		[REPORT_OTHER] = "other",
+	};
+
+	return (unsigned)k < N_ELEMENTS(names) ? names[k] : "?";
+}
+
+void tracee_set_state(struct tracee *t, enum tracee_state state, enum report_kind stop)
+{
+	if (log_debug_enabled && (t->state != state || t->stop != stop))
+		log_debug("task %d: %s%s%s -> %s%s%s", t->tid, tracee_state_name(t->state),
+			  t->stop ? " " : "", t->stop ? report_kind_name(t->stop) : "",
+			  tracee_state_name(state), stop ? " " : "", stop ? report_kind_name(stop) : "");
+	t->state = state;
+	t->stop = stop;
+}
+
+void tracee_stopped(struct tracee *t, const struct report *r)
+{
+	tracee_set_state(t, TRACEE_STOPPED, r->kind);
+	t->stop_sig = r->sig;
 }

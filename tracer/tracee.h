@@ -21,29 +21,63 @@ enum tracee_state {
 	TRACEE_EXITING, /* PTRACE_EVENT_EXIT seen and resumed: only its death is left */
 };
 
-enum tracee_stop {
-	STOP_NONE,
-	STOP_EVENT_STOP, /* PTRACE_EVENT_STOP: attach, interrupt or SIGCONT wake-up */
-	STOP_GROUP, /* PTRACE_EVENT_STOP with a stop signal: group-stop, resumed by LISTEN */
-	STOP_SIGNAL, /* signal-delivery-stop */
-	STOP_SECCOMP,
-	STOP_SYSCALL, /* syscall-enter or -exit stop (injection only) */
-	STOP_CLONE, /* PTRACE_EVENT_CLONE / FORK / VFORK */
-	STOP_EXEC,
-	STOP_EXIT,
+/* What one waitpid() report is, decided once by report_classify(): every wait loop (the main
+ * loop, the attach, the injection, the detach) works on this value and no other code looks
+ * at the raw status bits. The stop kinds double as tracee->stop. */
+enum report_kind {
+	REPORT_NONE, /* tracee->stop of a task that is not stopped */
+	REPORT_EXITED, /* WIFEXITED: gone */
+	REPORT_KILLED, /* WIFSIGNALED: gone */
+	REPORT_EVENT_STOP, /* PTRACE_EVENT_STOP: attach, interrupt or SIGCONT wake-up */
+	REPORT_GROUP_STOP, /* PTRACE_EVENT_STOP with a stop signal: resumed by LISTEN (§6) */
+	REPORT_SIGNAL, /* signal-delivery-stop */
+	REPORT_SYSCALL, /* syscall-enter or -exit stop (SIGTRAP|0x80) */
+	REPORT_SECCOMP,
+	REPORT_CLONE,
+	REPORT_FORK,
+	REPORT_VFORK,
+	REPORT_VFORK_DONE,
+	REPORT_EXEC,
+	REPORT_EXIT, /* PTRACE_EVENT_EXIT */
+	REPORT_OTHER, /* a status this tracer never asked for */
 };
+
+struct report {
+	pid_t tid;
+	int status; /* kept for logs only */
+	enum report_kind kind;
+	int sig; /* stop signal; exit code (EXITED); terminating signal (KILLED) */
+};
+
+struct report report_classify(pid_t tid, int status);
+const char *report_kind_name(enum report_kind k);
+
+static inline bool report_is_death(const struct report *r)
+{
+	return r->kind == REPORT_EXITED || r->kind == REPORT_KILLED;
+}
+
+static inline bool report_is_new_task(enum report_kind k)
+{
+	return k == REPORT_CLONE || k == REPORT_FORK || k == REPORT_VFORK;
+}
 
 enum tracee_flag {
 	TRACEE_F_NEW = 1 << 0, /* its first stop has not been seen yet */
 	TRACEE_F_TRAP_PENDING = 1 << 1, /* a SCMP_ACT_TRAP is on its way: fix up SIGSYS */
+	TRACEE_F_CREATOR_SEEN = 1 << 2, /* the event of the task that created it was seen */
+	TRACEE_F_FILTERED = 1 << 3, /* attach: octrace's filter is installed in it */
+	TRACEE_F_IN_VFORK = 1 << 4, /* attach: resumed from a vfork event, waits for its child */
+	TRACEE_F_VFORK_CHILD = 1 << 5, /* attach: a vfork child (its parent waits for it) */
 };
 
 struct tracee {
 	pid_t tid;
 	enum tracee_state state;
-	enum tracee_stop stop;
+	enum report_kind stop; /* the stop it is in, when STOPPED */
 	unsigned flags;
-	int stop_sig; /* signal of a STOP_SIGNAL / STOP_GROUP stop */
+	bool armed; /* the policy applies to it: its program has exec'd (or --arm-now) */
+	int stop_sig; /* signal of a REPORT_SIGNAL / REPORT_GROUP_STOP stop */
 	int trap_nr; /* the real syscall number behind a pending TRAP */
 	pid_t tgid; /* its thread group, 0 until an event needs it */
 	/* the syscall in progress, for audit (entry -> seccomp -> exit stops) */
@@ -53,8 +87,14 @@ struct tracee {
 	int sc_nr;
 	uint32_t sc_arch;
 	uint64_t sc_args[6];
-	const struct oci_slot *sc_slot; /* the policy's decision; NULL: allowed in the kernel */
-	uint32_t sc_data; /* its SECCOMP_RET_DATA, the summary's key */
+	bool sc_decided; /* a seccomp stop decided it; false: allowed in the kernel */
+	int sc_rule; /* the decision's rule (struct decision) */
+	uint32_t sc_data; /* the summary's key for it */
+	struct oci_slot_value {
+		int action; /* enum oci_action */
+		uint32_t errno_ret;
+		int guard; /* enum oci_guard */
+	} sc_verdict;
 	struct decoded *decoded; /* owned, allocated on first use */
 	struct tracee *next; /* hash chain, owned by the table */
 };
@@ -79,9 +119,10 @@ typedef void (*tracee_fn)(struct tracee *tr, void *data);
 void tracee_for_each(struct tracee_table *t, tracee_fn fn, void *data);
 
 const char *tracee_state_name(enum tracee_state s);
-/* Record a WIFSTOPPED wait status: the task is STOPPED, with the kind of its stop and its
- * signal (PTRACE-NOTES §6: a PTRACE_EVENT_STOP with a stop signal is a group-stop). */
-void tracee_set_stop(struct tracee *t, int status);
+/* The one place a task's state changes (--debug logs every transition). */
+void tracee_set_state(struct tracee *t, enum tracee_state state, enum report_kind stop);
+/* A stop was reported: the task is STOPPED in that kind of stop, with its signal. */
+void tracee_stopped(struct tracee *t, const struct report *r);
 /* Its thread group: known from the attach or the exec, else read once from /proc (so ask
  * while the task is alive: after its death /proc has forgotten it). */
 pid_t tracee_tgid(struct tracee *t);

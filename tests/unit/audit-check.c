@@ -163,11 +163,18 @@ static int is_errno(const struct json *v, char **why)
 
 static int is_rule(const struct json *v, char **why)
 {
-	static const char *const names[] = {"default", "bad-arch"};
+	static const char *const names[] = {"default", "bad-arch", "guard"};
 
 	if (v->type == JSON_STRING)
 		return one_of(v, names, N_ELEMENTS(names), why);
 	return is_uint(v, why);
+}
+
+static int is_guard(const struct json *v, char **why)
+{
+	static const char *const names[] = {"untraced", "clone3", "ptrace", "listener", "own-trace"};
+
+	return one_of(v, names, N_ELEMENTS(names), why);
 }
 
 static int is_args(const struct json *v, char **why)
@@ -342,11 +349,13 @@ static const struct key_rule syscall_keys[] = {
     {"errno", false, is_errno},
     {"would", false, is_action},
     {"rule", false, is_rule},
+    {"guard", false, is_guard},
     {"ret", false, is_int},
     {"decoded", false, is_decoded},
 };
 static const struct key_rule attach_keys[] = {
     TASK_KEYS,
+    {"processes", false, is_uint},
     {"threads", false, is_uint},
     {"mode", false, is_mode_name},
     {"level", false, is_level},
@@ -416,6 +425,8 @@ static int check_syscall_consistency(const struct json *line, char **why)
 	if (has_errno != wants_errno)
 		return fail(why, "syscall: \"errno\" %s for %s", has_errno ? "present" : "missing",
 			    policy->text);
+	if ((json_get(line, "guard") != NULL) != is_action_named(json_get(line, "rule"), "guard"))
+		return fail(why, "syscall: \"guard\" goes with rule \"guard\", and only with it");
 	return 0;
 }
 

@@ -730,7 +730,11 @@ static void test_tracer_mode(void)
 	ok(e.k->flags == SECCOMP_FILTER_FLAG_LOG && e.t->flags == SECCOMP_FILTER_FLAG_LOG,
 	   "flags carried to the filter");
 	ok(e.k->n_slots == 0 && e.k->slots == NULL, "kernel mode has no slots");
-	ok(e.t->len == e.k->len + 7, "tracer program = 7-instruction prefix + the same program");
+	size_t n_guard = 0;
+
+	oci_guard_prefix(&n_guard);
+	ok(e.t->len == e.k->len + 7 + n_guard,
+	   "tracer program = 7 reserved + %zu guard instructions + the same program", n_guard);
 	env_free(&e);
 }
 
@@ -755,6 +759,74 @@ static void test_reserved_prefix(void)
 	ok(run_nr(e.k, AUDIT_ARCH_X86_64, OCI_NR_RESERVED_KILL_THREAD) == SECCOMP_RET_ALLOW,
 	   "kernel mode has no prefix");
 	env_free(&e);
+}
+
+/* The guard prefix (BPF) and oci_guard_of() (the tracer's userspace check) must agree on
+ * every input: a disagreement is either a stop octrace cannot explain or a guard the kernel
+ * never sends. Syscall numbers around every guarded one, on all three x86 ABIs, with
+ * argument words that set, clear and straddle each bit the guards test. */
+static void test_guards(void)
+{
+	static const uint32_t arches[] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64};
+	static const int nrs[] = {0, 25, 26, 27, 55, 56, 57, 100, 101, 102, 119, 120, 121, 316,
+				  317, 318, 353, 354, 355, 434, 435, 436, 520, 521, 522};
+	static const uint64_t words[] = {0, 1, 8, 9, 16, 0x4206, 0x00800000, 0x00800011,
+					 0x1ffffffffull, 0x100000010ull, 0x100004206ull,
+					 0xffffffff00800000ull, 0xffffffffffffffffull, 0x4207};
+	static const uint32_t x32 = 0x40000000u;
+	size_t n_guard = 0, checked = 0, bad = 0, guarded[OCI_GUARD_COUNT] = {0};
+	const struct sock_filter *prog = oci_guard_prefix(&n_guard);
+	struct sock_filter *full = calloc(n_guard + 1, sizeof(*full));
+
+	memcpy(full, prog, n_guard * sizeof(*full));
+	full[n_guard] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	for (size_t a = 0; a < N_ELEMENTS(arches); a++)
+		for (size_t n = 0; n < 2 * N_ELEMENTS(nrs); n++)
+			for (size_t w0 = 0; w0 < N_ELEMENTS(words); w0++)
+				for (size_t w1 = 0; w1 < N_ELEMENTS(words); w1++) {
+					int nr = nrs[n / 2] | (n % 2 ? (int)x32 : 0);
+					struct seccomp_data d = {.nr = nr, .arch = arches[a],
+								 .args = {words[w0], words[w1]}};
+					uint32_t ret = bpf_run(full, n_guard + 1, &d);
+					enum oci_guard g = oci_guard_of(arches[a], nr, (const uint64_t *)d.args);
+					uint32_t want = g == OCI_GUARD_NONE
+								? SECCOMP_RET_ALLOW
+								: SECCOMP_RET_TRACE | (OCI_TRACE_DATA_GUARD + g);
+
+					checked++;
+					guarded[g]++;
+					if (ret != want && bad++ < 5)
+						diag("arch %#x nr %#x args %#llx %#llx: BPF %#x, userspace %s",
+						     arches[a], nr, (unsigned long long)words[w0],
+						     (unsigned long long)words[w1], ret, oci_guard_name(g));
+				}
+	ok(bad == 0, "guard prefix and oci_guard_of() agree on %zu inputs", checked);
+	ok(guarded[OCI_GUARD_UNTRACED] && guarded[OCI_GUARD_CLONE3] && guarded[OCI_GUARD_PTRACE] &&
+	       guarded[OCI_GUARD_LISTENER],
+	   "every guard is hit by some input (%zu %zu %zu %zu)", guarded[OCI_GUARD_UNTRACED],
+	   guarded[OCI_GUARD_CLONE3], guarded[OCI_GUARD_PTRACE], guarded[OCI_GUARD_LISTENER]);
+	uint64_t untraced[6] = {0x00800000 | 17}, attach64[6] = {0x100000010ull}, seize[6] = {0x4206},
+		 listener[6] = {1, 8}, strict[6] = {1, 0};
+
+	ok(oci_guard_of(AUDIT_ARCH_X86_64, 56, untraced) == OCI_GUARD_UNTRACED &&
+	       oci_guard_of(AUDIT_ARCH_I386, 120, untraced) == OCI_GUARD_UNTRACED &&
+	       oci_guard_of(AUDIT_ARCH_X86_64, 56 | (int)x32, untraced) == OCI_GUARD_UNTRACED,
+	   "clone(CLONE_UNTRACED) on x86_64, i386 and x32");
+	ok(oci_guard_of(AUDIT_ARCH_X86_64, 101, attach64) == OCI_GUARD_NONE &&
+	       oci_guard_of(AUDIT_ARCH_I386, 26, attach64) == OCI_GUARD_PTRACE &&
+	       oci_guard_of(AUDIT_ARCH_X86_64, 101, seize) == OCI_GUARD_PTRACE &&
+	       oci_guard_of(AUDIT_ARCH_X86_64, 521 | (int)x32, seize) == OCI_GUARD_PTRACE &&
+	       oci_guard_of(AUDIT_ARCH_X86_64, 101 | (int)x32, seize) == OCI_GUARD_NONE,
+	   "ptrace: a 64-bit request compares all its bits, compat ones the low word; x32 uses 521");
+	ok(oci_guard_of(AUDIT_ARCH_X86_64, 317, listener) == OCI_GUARD_LISTENER &&
+	       oci_guard_of(AUDIT_ARCH_I386, 354, listener) == OCI_GUARD_LISTENER &&
+	       oci_guard_of(AUDIT_ARCH_X86_64, 317, strict) == OCI_GUARD_NONE,
+	   "seccomp: only SET_MODE_FILTER with NEW_LISTENER");
+	ok(oci_guard_of(AUDIT_ARCH_X86_64, 435, strict) == OCI_GUARD_CLONE3 &&
+	       oci_guard_of(AUDIT_ARCH_I386, 435, strict) == OCI_GUARD_CLONE3 &&
+	       oci_guard_of(AUDIT_ARCH_AARCH64, 435, strict) == OCI_GUARD_NONE,
+	   "clone3 on x86_64 and i386, nothing on other arches");
+	free(full);
 }
 
 static void test_warnings(void)
@@ -884,6 +956,7 @@ int main(void)
 	test_random();
 	test_tracer_mode();
 	test_reserved_prefix();
+	test_guards();
 	test_warnings();
 	test_compile_errors();
 	test_binary_tree();
