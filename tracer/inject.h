@@ -1,5 +1,5 @@
 /* Installing a seccomp filter in another process: the tracee calls seccomp(2) itself
- * (PTRACE-NOTES §8), driven by the tracer through injected syscalls. */
+ * (docs/kernel-behaviours.md §8), driven by the tracer through injected syscalls. */
 #pragma once
 
 #include "compile.h"

@@ -1,4 +1,4 @@
-/* The wait loop and the per-report state transitions (PTRACE-NOTES.md, all of it).
+/* The wait loop and the per-report state transitions (docs/kernel-behaviours.md, all of it).
  *
  * One waitpid(-1, __WALL) for every task: never block on one tid, because a task held in
  * PTRACE_EVENT_EXIT can hold up the death of its whole thread group (§14). */

@@ -65,7 +65,7 @@ long session_ptrace_options(const struct session *s)
 		    PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESECCOMP |
 		    PTRACE_O_TRACESYSGOOD;
 
-	/* If octrace dies, an enforced task must not run on unenforced (PTRACE-NOTES §14). */
+	/* If octrace dies, an enforced task must not run on unenforced (docs/kernel-behaviours.md §14). */
 	if (s->mode == MODE_ENFORCE)
 		opts |= PTRACE_O_EXITKILL;
 	return opts;

@@ -1,6 +1,6 @@
 /* Per-task state and the task table (strace's struct tcb, reduced to what octrace needs).
  *
- * The rule (../shared/PTRACE-NOTES.md): a ptrace request is legal only on a STOPPED task.
+ * The rule (docs/kernel-behaviours.md): a ptrace request is legal only on a STOPPED task.
  * ESRCH on a task we believe STOPPED means it is being killed: it becomes DYING and we keep
  * waiting for its PTRACE_EVENT_EXIT or its death. ESRCH on a RUNNING task is a bookkeeping
  * bug, reported as such. */
@@ -108,7 +108,7 @@ struct tracee_table {
 void tracee_table_init(struct tracee_table *t);
 void tracee_table_destroy(struct tracee_table *t);
 struct tracee *tracee_find(const struct tracee_table *t, pid_t tid);
-/* Find or create: every event of an unknown tid creates its entry (PTRACE-NOTES §5, §14). */
+/* Find or create: every event of an unknown tid creates its entry (docs/kernel-behaviours.md §5, §14). */
 struct tracee *tracee_get(struct tracee_table *t, pid_t tid);
 void tracee_remove(struct tracee_table *t, pid_t tid);
 /* Rename an entry (exec from a non-leader thread: the execing thread takes the leader's tid).

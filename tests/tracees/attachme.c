@@ -9,7 +9,7 @@
  *         leak EINTR or ERESTARTSYS into it), stops the threads and exits 23;
  *   exec  (exec mode) prints "before exec: allowed|denied" for its own getppid(ARG_ERRNO) and
  *         execs CMD, where `attach` without --arm-now starts enforcing.
- * Proves (PTRACE-NOTES 7, 8): attaching to a live process whose threads come and go, and arming
+ * Proves (docs/kernel-behaviours.md §7, 8): attaching to a live process whose threads come and go, and arming
  * it in place, is transparent to every thread whatever it was doing. */
 #include "tracee.h"
 

@@ -1,7 +1,7 @@
 /* execthread CMD [ARGS...]: four threads; the leader and two others loop on getppid(ARG_ERRNO)
  * (denied, so they keep entering seccomp stops) and the fourth, once the three have been through
  * it, execve()s CMD.
- * Proves (PTRACE-NOTES 4): an exec from a non-leader thread while siblings sit in traced
+ * Proves (docs/kernel-behaviours.md §4): an exec from a non-leader thread while siblings sit in traced
  * syscalls: they die, the exec'ing thread takes over the leader's tid, the exit status is CMD's,
  * and the policy is still enforced after the exec (run with CMD = sysprobe). */
 #include "tracee.h"

@@ -1,7 +1,7 @@
 /* exitrace STATUS [THREADS]: THREADS threads (default 8) loop on getppid(ARG_ERRNO), which the
  * policy denies (so under octrace every call is a seccomp stop); once each of them has been
  * through it, the main thread waits a random 0-999 us and calls exit_group(STATUS).
- * Proves (PTRACE-NOTES 1-3): siblings killed by exit_group while in, entering or leaving a
+ * Proves (docs/kernel-behaviours.md §1-3): siblings killed by exit_group while in, entering or leaving a
  * seccomp stop are handled: the process exits STATUS and no task is left behind. A sibling that
  * sees anything but EPERM ends the run with exit_group(99). */
 #include "tracee.h"

@@ -2,7 +2,7 @@
  * once; child i makes a denied syscall (getppid(ARG_ERRNO)) and exits with status i + 1 if it
  * saw EPERM (else 255). The parent reaps every child and checks each status against the child's
  * pid; prints "N children ok" and exits 0.
- * Proves (PTRACE-NOTES 5): a storm of new children whose first stops may come before their
+ * Proves (docs/kernel-behaviours.md §5): a storm of new children whose first stops may come before their
  * parent's fork events; every child is traced and every status reaches the parent. */
 #include "tracee.h"
 

@@ -1,6 +1,6 @@
 /* leaderexit: the leader pthread_exit()s (its own exit code is 0) while a worker keeps making
  * denied syscalls; once the leader is a zombie, the worker calls exit(9).
- * Proves (PTRACE-NOTES 3, 14): the process's status is the leader's final wait status (9), not
+ * Proves (docs/kernel-behaviours.md §3, 14): the process's status is the leader's final wait status (9), not
  * the value seen in the leader's own exit stop, and a zombie leader does not hang the tracer. */
 #include "tracee.h"
 

@@ -4,7 +4,7 @@
  * looping thread has been through the call, then runs until killed. Prints "ESCAPED" if mkdir
  * ever succeeds, "unexpected RET" once for any other result.
  * Used to kill the tracee (kill -9: octrace must exit 137 and leave nothing stopped) and to kill
- * octrace itself (PTRACE-NOTES 14: with EXITKILL the pending denied mkdir must never run, so
+ * octrace itself (docs/kernel-behaviours.md §14: with EXITKILL the pending denied mkdir must never run, so
  * MARKER must not exist afterwards). */
 #include "tracee.h"
 

@@ -1,4 +1,4 @@
-/* untraced: PTRACE-NOTES 11.
+/* untraced: docs/kernel-behaviours.md §11.
  * 1. clone(CLONE_UNTRACED | SIGCHLD): prints "clone untraced: = -1 ENAME" if the policy refused
  *    it, else the child prints "child: tracer=PID getppid(ARG_ERRNO)=RESULT": the child is not
  *    traced (tracer=0), and its denied call must fail closed: EPERM from the kernel, or ENOSYS

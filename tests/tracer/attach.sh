@@ -1,5 +1,5 @@
 #!/bin/bash
-# octrace attach to a running, untraced, multi-threaded program (PTRACE-NOTES 7, 8): its
+# octrace attach to a running, untraced, multi-threaded program (docs/kernel-behaviours.md §7, 8): its
 # leader blocked in read(), a thread spinning in user space, one in a futex, one in a long
 # nanosleep, and one creating and joining threads in a loop, each calling a syscall the policy
 # denies.

@@ -28,7 +28,7 @@ for f in "$P"/*.json; do
 	TRACE_PROBES=$trace probes "${f##*/}, common probes" "$f" "$common" </dev/null
 done
 
-# Filters stack (PTRACE-NOTES 10): a program that installs its own filter under octrace (as a
+# Filters stack (docs/kernel-behaviours.md §10): a program that installs its own filter under octrace (as a
 # runtime does after octrace armed the container) gets both: each narrows what the other
 # allows, exactly as two kernel filters would.
 if have_seccomp_exec "filters stack"; then

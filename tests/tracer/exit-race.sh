@@ -1,5 +1,5 @@
 #!/bin/bash
-# PTRACE-NOTES 1-3, the seed case: exit_group while 8 sibling threads loop on a syscall the
+# docs/kernel-behaviours.md §1-3, the seed case: exit_group while 8 sibling threads loop on a syscall the
 # policy denies (every call a seccomp stop). Run EXIT_RACE_RUNS times (default 1000): every run
 # exits with the status the main thread gave exit_group, none needs its outer guard, and no
 # process of the run is left (checked after every run: nothing in our environment tag, no task

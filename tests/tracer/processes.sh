@@ -1,11 +1,11 @@
 #!/bin/bash
 # Process and thread life cycles under octrace, each with its exit status and output checked:
-#   exec from a non-leader thread while the others sit in traced syscalls (PTRACE-NOTES 4),
+#   exec from a non-leader thread while the others sit in traced syscalls (docs/kernel-behaviours.md §4),
 #     to /bin/true and to sysprobe (the policy still holds after the tid change);
 #   vfork (a traced syscall in the vfork child, exec, failed exec);
-#   a storm of 200 children, each exiting with its own status (PTRACE-NOTES 5);
-#   the leader exits first and a worker's exit(9) is the process status (PTRACE-NOTES 3, 14);
-#   clone(CLONE_UNTRACED) (PTRACE-NOTES 11).
+#   a storm of 200 children, each exiting with its own status (docs/kernel-behaviours.md §5);
+#   the leader exits first and a worker's exit(9) is the process status (docs/kernel-behaviours.md §3, 14);
+#   clone(CLONE_UNTRACED) (docs/kernel-behaviours.md §11).
 . "$(dirname "$0")/lib.sh"
 
 for i in 1 2 3 4 5; do

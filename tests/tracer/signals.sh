@@ -1,5 +1,5 @@
 #!/bin/bash
-# Signals keep their meaning under octrace (PTRACE-NOTES 6, 14), the tracee's threads busy in
+# Signals keep their meaning under octrace (docs/kernel-behaviours.md §6, 14), the tracee's threads busy in
 # traced (denied) syscalls throughout:
 #   SIGSTOP from outside really stops every thread (no answer to a ping while stopped) and
 #   SIGCONT continues it, its handler run once; a SIGUSR1 handler runs with the sender's pid;

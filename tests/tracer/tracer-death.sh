@@ -1,5 +1,5 @@
 #!/bin/bash
-# When octrace itself goes away (PTRACE-NOTES 13, 14):
+# When octrace itself goes away (docs/kernel-behaviours.md §13, 14):
 #   kill -9 of octrace while the tracee's threads sit in seccomp stops of a denied mkdir: the
 #   tracee dies with it (PTRACE_O_EXITKILL) and the pending mkdir never runs (without EXITKILL
 #   the kernel would run it: the marker directory would appear);
