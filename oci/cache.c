@@ -30,7 +30,7 @@
 #include "cleanup.h"
 
 /* Bump CACHE_FORMAT when the file layout or the key's layout changes. */
-#define CACHE_FORMAT 1
+#define CACHE_FORMAT 2
 #define CACHE_FILE_MAX (16u << 20)
 #define CACHE_MKDIR_DEPTH 16
 #define CACHE_SUFFIX ".filter"

@@ -142,7 +142,9 @@ static int filter_action(struct compiler *c, enum oci_action a, uint32_t errno_r
 	slot = slot_for(c, a, errno_ret, 0, err);
 	if (slot < 0)
 		return -1;
-	*out = SCMP_ACT_TRACE(OCI_TRACE_DATA_BASE + slot);
+	*out = c->mode == OCI_COMPILE_ENFORCE && oci_action_in_kernel(a)
+		       ? kernel_action(a, errno_ret)
+		       : SCMP_ACT_TRACE(OCI_TRACE_DATA_BASE + slot);
 	return 0;
 }
 
@@ -169,12 +171,15 @@ static int set_attrs(struct compiler *c, struct oci_error **err)
 
 	if (rc < 0)
 		return fail_seccomp(c, rc, "cannot clear SCMP_FLTATR_CTL_NNP", err);
-	if (c->mode != OCI_COMPILE_TRACER)
+	if (!oci_compile_mode_traces(c->mode))
 		return 0;
 	slot = slot_for(c, OCI_ACT_KILL_THREAD, 0, 1, err);
 	if (slot < 0)
 		return -1;
-	rc = seccomp_attr_set(c->ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(OCI_TRACE_DATA_BASE + slot));
+	rc = seccomp_attr_set(c->ctx, SCMP_FLTATR_ACT_BADARCH,
+			      c->mode == OCI_COMPILE_ENFORCE
+				      ? SCMP_ACT_KILL_THREAD
+				      : SCMP_ACT_TRACE(OCI_TRACE_DATA_BASE + slot));
 	if (rc < 0)
 		return fail_seccomp(c, rc, "cannot set the bad-arch action", err);
 	return 0;
@@ -185,7 +190,7 @@ static int init_filter(struct compiler *c, scmp_filter_ctx *ctx, struct oci_erro
 	uint32_t def;
 
 	/* the bad-arch slot first, so that it is slot 0 in tracer mode */
-	if (c->mode == OCI_COMPILE_TRACER && slot_for(c, OCI_ACT_KILL_THREAD, 0, 1, err) < 0)
+	if (oci_compile_mode_traces(c->mode) && slot_for(c, OCI_ACT_KILL_THREAD, 0, 1, err) < 0)
 		return -1;
 	if (filter_action(c, c->p->default_action, c->p->default_errno_ret, &def, err) < 0)
 		return -1;
@@ -353,7 +358,7 @@ static int finish_program(struct compiler *c, struct oci_filter *f, struct oci_e
 	size_t n_guard = 0;
 	const struct sock_filter *guard = oci_guard_prefix(&n_guard);
 	size_t n_reserved = N_ELEMENTS(reserved_prefix);
-	size_t pre = c->mode == OCI_COMPILE_TRACER ? n_reserved + n_guard : 0;
+	size_t pre = oci_compile_mode_traces(c->mode) ? n_reserved + n_guard : 0;
 	struct sock_filter *insns;
 
 	if (export_bpf(c, &f->insns, &f->len, err) < 0)

@@ -2,7 +2,13 @@
  *
  * OCI_COMPILE_KERNEL: the filter runc/crun would build from the same JSON (real actions).
  * OCI_COMPILE_TRACER: SCMP_ACT_ALLOW stays in the kernel; every other action becomes
- *   SCMP_ACT_TRACE(slot), where slots[slot] says which real action (and errno) applies.
+ *   SCMP_ACT_TRACE(slot), where slots[slot] says which real action (and errno) applies
+ *   (complain mode: nothing is applied, everything is seen).
+ * OCI_COMPILE_ENFORCE: as TRACER, but KILL_THREAD, KILL_PROCESS and TRAP (and the bad-arch
+ *   action, KILL_THREAD) stay real actions in the kernel, so that they keep their precedence
+ *   over a tracee's own filters: an ERRNO or USER_NOTIF of the tracee's would outrank a TRACE
+ *   (docs/kernel-behaviours.md §15). Their slots still exist, for the summary and the audit,
+ *   which see them at the SIGSYS delivery (TRAP) or the exit stop (KILL).
  *   Slots are distinct (action, errno) pairs, so libseccomp sees exactly the same equalities
  *   between actions as under runc and builds the same decision tree; the matching rule is
  *   found for audit with oci_policy_match(). The program is prefixed with three in-kernel
@@ -12,6 +18,7 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -31,7 +38,14 @@
 enum oci_compile_mode {
 	OCI_COMPILE_KERNEL,
 	OCI_COMPILE_TRACER,
+	OCI_COMPILE_ENFORCE,
 };
+
+/* Tracer modes: ENFORCE and TRACER. */
+static inline bool oci_compile_mode_traces(enum oci_compile_mode m)
+{
+	return m != OCI_COMPILE_KERNEL;
+}
 
 struct oci_slot {
 	enum oci_action action;
@@ -47,6 +61,12 @@ struct oci_filter {
 	size_t n_slots;
 	uint32_t flags; /* SECCOMP_FILTER_FLAG_* requested by the policy */
 };
+
+/* The actions OCI_COMPILE_ENFORCE leaves to the kernel. */
+static inline bool oci_action_in_kernel(enum oci_action a)
+{
+	return a == OCI_ACT_KILL_THREAD || a == OCI_ACT_KILL_PROCESS || a == OCI_ACT_TRAP;
+}
 
 /* Unknown syscall names are skipped with a warning line on `warn` (if not NULL), as runc does:
  *   policy.json: syscalls[3].names[1]: unknown syscall "foo" for SCMP_ARCH_X86_64, skipped */

@@ -287,8 +287,9 @@ static int choose_audit_level(const struct hook_args *a, const struct oci_state 
 static int compile_policy(const struct hook_args *a, struct hook_plan *plan,
 			  struct oci_error **err)
 {
-	int rc = oci_filter_cache_get(a->cache_dir, plan->policy, OCI_COMPILE_TRACER, stderr,
-				      &plan->filter, err);
+	enum oci_compile_mode mode =
+		plan->mode == MODE_ENFORCE ? OCI_COMPILE_ENFORCE : OCI_COMPILE_TRACER;
+	int rc = oci_filter_cache_get(a->cache_dir, plan->policy, mode, stderr, &plan->filter, err);
 
 	if (rc >= 0)
 		log_debug("policy %s: %s", plan->policy->source,

@@ -130,12 +130,27 @@ static int seize_process(struct session *s, pid_t pid, struct oci_error **err)
 
 struct walk {
 	struct session *s;
-	pid_t *kids; /* children found by the pass, seized after it (the table must not grow
-		      * while tracee_for_each walks it) */
+	pid_t *pids; /* processes to scan, gathered by the pass, seized after it (the table must
+		      * not grow while tracee_for_each walks it) */
 	size_t n, cap;
 };
 
-static void collect_children(struct tracee *t, void *data)
+static void walk_add(struct walk *w, pid_t pid)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->pids[i] == pid)
+			return;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 64;
+		w->pids = realloc(w->pids, w->cap * sizeof(*w->pids));
+		if (w->pids == NULL)
+			abort();
+	}
+	w->pids[w->n++] = pid;
+}
+
+/* Its own process (threads that threads not seized yet created: §7) and its children. */
+static void collect_family(struct tracee *t, void *data)
 {
 	struct walk *w = data;
 	char path[64];
@@ -145,6 +160,7 @@ static void collect_children(struct tracee *t, void *data)
 
 	if (t->state != TRACEE_STOPPED)
 		return;
+	walk_add(w, tracee_tgid(t));
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", tracee_tgid(t), t->tid);
 	f = fopen(path, "re");
 	if (f == NULL || getline(&line, &size, f) <= 0 || strlen(line) > MAX_CHILDREN_LINE)
@@ -154,31 +170,25 @@ static void collect_children(struct tracee *t, void *data)
 
 		if (end == p)
 			break;
-		if (pid <= 0 || tracee_find(&w->s->tasks, (pid_t)pid))
-			continue;
-		if (w->n == w->cap) {
-			w->cap = w->cap ? w->cap * 2 : 64;
-			w->kids = realloc(w->kids, w->cap * sizeof(*w->kids));
-			if (w->kids == NULL)
-				abort();
-		}
-		w->kids[w->n++] = (pid_t)pid;
+		if (pid > 0 && tracee_find(&w->s->tasks, (pid_t)pid) == NULL)
+			walk_add(w, (pid_t)pid);
 	}
 }
 
-/* Seize the children of every stopped task. Returns how many threads were new, or -1. */
-static int seize_children(struct session *s, struct oci_error **err)
+/* Seize what the stopped tree has that is not seized yet: threads of its processes, and
+ * children. Returns how many threads were new, or -1. */
+static int seize_family(struct session *s, struct oci_error **err)
 {
 	struct walk w = { .s = s };
 	int added = 0;
 
-	tracee_for_each(&s->tasks, collect_children, &w);
+	tracee_for_each(&s->tasks, collect_family, &w);
 	for (size_t i = 0; i < w.n && added >= 0; i++) {
-		int rc = seize_process(s, w.kids[i], err);
+		int rc = seize_process(s, w.pids[i], err);
 
 		added = rc < 0 ? -1 : added + rc;
 	}
-	free(w.kids);
+	free(w.pids);
 	return added;
 }
 
@@ -249,7 +259,7 @@ static int seize_tree(struct session *s, pid_t pid, struct oci_error **err)
 	do {
 		if (wait_all_stopped(s, err) < 0)
 			return -1;
-		added = seize_children(s, err);
+		added = seize_family(s, err);
 		if (added < 0)
 			return -1;
 	} while (added > 0);

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
+#include <sys/wait.h>
 
 #include "compile.h"
 #include "log.h"
@@ -198,18 +199,98 @@ struct restart enforce_seccomp_stop(struct session *s, struct tracee *t)
 	return RESUME(0);
 }
 
+/* The syscall a task is in, from its registers (for the actions the kernel applied alone). */
+static int syscall_from_regs(struct tracee *t, uint32_t arch, long nr,
+			     struct __ptrace_syscall_info *info)
+{
+	struct user_regs_struct r;
+
+	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0) {
+		tracee_request_failed(t, "PTRACE_GETREGS");
+		return -1;
+	}
+	memset(info, 0, sizeof(*info));
+	info->op = PTRACE_SYSCALL_INFO_SECCOMP;
+	info->arch = arch;
+	info->seccomp.nr = nr;
+	if (arch == AUDIT_ARCH_I386) {
+		const uint32_t a[6] = { r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp };
+
+		for (int i = 0; i < 6; i++)
+			info->seccomp.args[i] = a[i];
+	} else {
+		const uint64_t a[6] = { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
+
+		memcpy(info->seccomp.args, a, sizeof(a));
+	}
+	return 0;
+}
+
+static bool is_reserved(long nr)
+{
+	return nr == OCI_NR_RESERVED_KILL_THREAD || nr == OCI_NR_RESERVED_KILL_PROCESS ||
+	       nr == OCI_NR_RESERVED_TRAP;
+}
+
+/* The kernel applied an action of the policy by itself (OCI_COMPILE_ENFORCE): record it as
+ * if it had stopped, when the policy's verdict on that syscall is indeed such an action. */
+static void record_kernel_action(struct session *s, struct tracee *t, uint32_t arch, long nr,
+				 bool (*is_it)(enum oci_action))
+{
+	struct __ptrace_syscall_info info;
+	struct decision d;
+
+	if (s->mode != MODE_ENFORCE || !t->armed || nr < 0 || is_reserved(nr) ||
+	    syscall_from_regs(t, arch, nr, &info) < 0)
+		return;
+	policy_verdict(s, &info, info.seccomp.args, &d);
+	if (is_it(d.action))
+		observe_seccomp(s, t, &info, &d);
+}
+
+static bool is_trap(enum oci_action a)
+{
+	return a == OCI_ACT_TRAP;
+}
+
+static bool is_kill(enum oci_action a)
+{
+	return a == OCI_ACT_KILL_THREAD || a == OCI_ACT_KILL_PROCESS;
+}
+
+void enforce_exit_stop(struct session *s, struct tracee *t)
+{
+	struct __ptrace_syscall_info info;
+	unsigned long status = 0;
+	long nr;
+
+	if (s->policy == NULL || !t->armed)
+		return;
+	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &status) < 0 || !WIFSIGNALED((int)status) ||
+	    WTERMSIG((int)status) != SIGSYS)
+		return;
+	nr = ptrace(PTRACE_PEEKUSER, t->tid, REG_OFFSET(orig_rax), 0);
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) < 0)
+		return;
+	record_kernel_action(s, t, info.arch, nr, is_kill);
+}
+
 void enforce_fix_trap(struct session *s, struct tracee *t)
 {
 	siginfo_t si;
 
-	(void)s;
-	t->flags &= ~TRACEE_F_TRAP_PENDING;
 	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0) {
 		tracee_request_failed(t, "PTRACE_GETSIGINFO");
 		return;
 	}
-	if (si.si_code != SYS_SECCOMP || si.si_syscall != OCI_NR_RESERVED_TRAP)
+	if (si.si_code != SYS_SECCOMP)
 		return;
+	if (si.si_syscall != OCI_NR_RESERVED_TRAP || !(t->flags & TRACEE_F_TRAP_PENDING)) {
+		/* the kernel trapped by itself: the policy's TRAP, or the tracee's own */
+		record_kernel_action(s, t, si.si_arch, si.si_syscall, is_trap);
+		return;
+	}
+	t->flags &= ~TRACEE_F_TRAP_PENDING;
 	si.si_syscall = t->trap_nr;
 	if (ptrace(PTRACE_SETSIGINFO, t->tid, 0, &si) < 0) {
 		tracee_request_failed(t, "PTRACE_SETSIGINFO");

@@ -23,6 +23,10 @@ void enforce_decide(const struct session *s, const struct tracee *t,
 		    const struct __ptrace_syscall_info *info, struct decision *d);
 /* The task is in a PTRACE_EVENT_SECCOMP stop: decide, act, record. */
 struct restart enforce_seccomp_stop(struct session *s, struct tracee *t);
-/* The task is in the SIGSYS signal-delivery-stop of a SCMP_ACT_TRAP we made the kernel raise
- * on a reserved number: give the signal and registers the real syscall number. */
+/* The task is in a SIGSYS signal-delivery-stop. A SCMP_ACT_TRAP we made the kernel raise on
+ * a reserved number: give the signal and registers the real syscall number. One the kernel
+ * raised by itself for the policy (OCI_COMPILE_ENFORCE): record it. */
 void enforce_fix_trap(struct session *s, struct tracee *t);
+/* PTRACE_EVENT_EXIT: a death by SIGSYS in a syscall the policy kills is recorded (the kernel
+ * applied the KILL itself, OCI_COMPILE_ENFORCE). */
+void enforce_exit_stop(struct session *s, struct tracee *t);

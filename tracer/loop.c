@@ -116,7 +116,7 @@ static struct restart on_exec(struct session *s, struct tracee *t, pid_t former)
 
 static struct restart on_signal(struct session *s, struct tracee *t)
 {
-	if (t->stop_sig == SIGSYS && (t->flags & TRACEE_F_TRAP_PENDING))
+	if (t->stop_sig == SIGSYS)
 		enforce_fix_trap(s, t);
 	return RESUME(t->stop_sig);
 }
@@ -140,6 +140,7 @@ static struct restart on_stop(struct session *s, struct tracee *t, const struct 
 		return on_exec(s, t, former);
 	case REPORT_EXIT:
 		/* Always resumed, even for a SIGKILLed task, or it never dies (§1). */
+		enforce_exit_stop(s, t);
 		observe_exit_stop(s, t);
 		return RESUME(0);
 	default:

@@ -166,12 +166,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 }
 
 /* Load and compile; a bad policy is one line on stderr and exit status 2. */
-static int load_policy(const char *path, struct oci_policy **policy, struct oci_filter **filter)
+static int load_policy(const char *path, enum oci_compile_mode mode, struct oci_policy **policy,
+		       struct oci_filter **filter)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 
 	if (oci_policy_load(path, policy, &err) < 0 ||
-	    oci_policy_compile(*policy, OCI_COMPILE_TRACER, stderr, filter, &err) < 0) {
+	    oci_policy_compile(*policy, mode, stderr, filter, &err) < 0) {
 		fprintf(stderr, "%s\n", err->msg);
 		return EXIT_USAGE;
 	}
@@ -226,7 +227,8 @@ static int prepare(const struct options *o, struct plan *p)
 	cleanup_oci_error struct oci_error *err = NULL;
 	enum audit_level level = AUDIT_TRACED;
 
-	if (o->policy && load_policy(o->policy, &p->policy, &p->filter) != 0)
+	if (o->policy && load_policy(o->policy, o->complain ? OCI_COMPILE_TRACER : OCI_COMPILE_ENFORCE,
+				     &p->policy, &p->filter) != 0)
 		return EXIT_USAGE;
 	if (o->audit_level && audit_level_parse(o->audit_level, &level) < 0)
 		return usage_error("--audit-level: \"%s\" is not denied, traced or all",
@@ -361,7 +363,7 @@ static int cmd_check(const struct options *o)
 
 	if (o->n_args != 1)
 		return usage_error("%s", "check: expected exactly one POLICY file");
-	if (load_policy(o->args[0], &policy, &filter) != 0)
+	if (load_policy(o->args[0], OCI_COMPILE_ENFORCE, &policy, &filter) != 0)
 		return EXIT_USAGE;
 	printf("%s: valid: %zu rules, %zu BPF instructions\n", o->args[0], policy->n_rules,
 	       filter->len);
