@@ -148,7 +148,8 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	if (caps_drop_to_tracer() < 0)
 		log_warn_errno("dropping capabilities");
 	struct session_config c = {
-		.mode = plan->mode, .policy = plan->policy, .filter = plan->filter, .audit = audit,
+		.mode = plan->mode, .policy = plan->policy, .filter = plan->filter,
+		.arm_filter = plan->arm_filter, .audit = audit,
 		.root = st->pid, .detach_on_stop = plan->mode != MODE_ENFORCE,
 	};
 

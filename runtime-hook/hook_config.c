@@ -287,9 +287,14 @@ static int choose_audit_level(const struct hook_args *a, const struct oci_state 
 static int compile_policy(const struct hook_args *a, struct hook_plan *plan,
 			  struct oci_error **err)
 {
-	enum oci_compile_mode mode =
-		plan->mode == MODE_ENFORCE ? OCI_COMPILE_ENFORCE : OCI_COMPILE_TRACER;
-	int rc = oci_filter_cache_get(a->cache_dir, plan->policy, mode, stderr, &plan->filter, err);
+	int rc = oci_filter_cache_get(a->cache_dir, plan->policy, OCI_COMPILE_TRACER, stderr,
+				      &plan->filter, err);
+
+	/* the warnings are the same for both modes: printed once */
+	if (rc >= 0 && plan->mode == MODE_ENFORCE &&
+	    oci_filter_cache_get(a->cache_dir, plan->policy, OCI_COMPILE_ENFORCE, NULL,
+				 &plan->arm_filter, err) < 0)
+		rc = -1;
 
 	if (rc >= 0)
 		log_debug("policy %s: %s", plan->policy->source,
@@ -319,6 +324,8 @@ int hook_plan(const struct hook_args *a, const struct oci_state *st, struct hook
 void hook_plan_free(struct hook_plan *plan)
 {
 	oci_filter_free(plan->filter);
+	oci_filter_free(plan->arm_filter);
+	plan->arm_filter = NULL;
 	oci_policy_free(plan->policy);
 	plan->filter = NULL;
 	plan->policy = NULL;

@@ -40,7 +40,9 @@ struct hook_args {
 struct hook_plan {
 	enum session_mode mode;
 	struct oci_policy *policy; /* owned; NULL: trace only */
-	struct oci_filter *filter; /* owned */
+	struct oci_filter *filter; /* owned; OCI_COMPILE_TRACER: injected at prestart */
+	struct oci_filter *arm_filter; /* owned; OCI_COMPILE_ENFORCE, injected at the init's exec
+					* (enforce mode only, else NULL) */
 	char log_name[HOOK_NAME_MAX + 8]; /* file name inside log_dir */
 	char audit_name[HOOK_NAME_MAX + 8]; /* the audit log (JSON Lines) inside log_dir */
 	enum audit_level audit_level;

@@ -363,7 +363,8 @@ static void mark_filtered(struct tracee *t, void *data)
 		t->flags |= TRACEE_F_FILTERED;
 }
 
-static int inject_group(struct session *s, struct group *g, struct oci_error **err)
+static int inject_group(struct session *s, struct group *g, const struct oci_filter *filter,
+			struct oci_error **err)
 {
 	int fd = -1, before;
 
@@ -376,7 +377,7 @@ static int inject_group(struct session *s, struct group *g, struct oci_error **e
 		return oci_fail(err, ESRCH, "process %d: no thread left to install the filter",
 				g->tgid);
 	before = filter_count(g->injectee->tid);
-	if (inject_filter(s, g->injectee, s->filter, err) < 0)
+	if (inject_filter(s, g->injectee, filter, err) < 0)
 		return -1;
 	g->expected = before < 0 ? -1 : before + 1;
 	tracee_for_each(&s->tasks, mark_filtered, &g->tgid);
@@ -386,14 +387,15 @@ static int inject_group(struct session *s, struct group *g, struct oci_error **e
 
 /* Inject into every group that has no filter yet and can take it now (a group whose threads
  * all wait in vfork cannot: its turn comes in a later round). */
-static int inject_groups(struct session *s, struct groups *gs, struct oci_error **err)
+static int inject_groups(struct session *s, struct groups *gs, const struct oci_filter *filter,
+			 struct oci_error **err)
 {
 	for (size_t i = 0; i < gs->n; i++) {
 		struct group *g = &gs->v[i];
 
 		if (g->filtered || (g->injectee == NULL && g->has_vfork))
 			continue;
-		if (inject_group(s, g, err) < 0)
+		if (inject_group(s, g, filter, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -487,7 +489,8 @@ size_t attach_count_processes(struct session *s)
 
 /* One round: the tree stopped, every group that can be filtered filtered. Returns 1 when a
  * vfork is pending (another round is needed), 0 when done, -1 on error. */
-static int attach_round(struct session *s, pid_t pid, struct oci_error **err)
+static int attach_round(struct session *s, pid_t pid, const struct oci_filter *filter,
+			struct oci_error **err)
 {
 	struct groups gs = { 0 };
 	int rc;
@@ -495,7 +498,7 @@ static int attach_round(struct session *s, pid_t pid, struct oci_error **err)
 	if (seize_tree(s, pid, err) < 0)
 		return -1;
 	tracee_for_each(&s->tasks, gather, &gs);
-	rc = s->filter ? inject_groups(s, &gs, err) : 0;
+	rc = filter ? inject_groups(s, &gs, filter, err) : 0;
 	if (rc == 0) {
 		bool pending = false;
 
@@ -510,10 +513,11 @@ static int attach_round(struct session *s, pid_t pid, struct oci_error **err)
 	return rc;
 }
 
-static int attach_tree(struct session *s, pid_t pid, struct oci_error **err)
+static int attach_tree(struct session *s, pid_t pid, const struct oci_filter *filter,
+		       struct oci_error **err)
 {
 	for (int round = 0; round < MAX_ROUNDS; round++) {
-		int rc = attach_round(s, pid, err);
+		int rc = attach_round(s, pid, filter, err);
 
 		if (rc < 0)
 			return -1;
@@ -535,7 +539,8 @@ int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **er
 	/* nothing is logged before the attach event: a thread that dies while we seize is
 	 * the process's past, not what we traced */
 	s->audit = NULL;
-	rc = attach_tree(s, pid, err);
+	/* armed at once: the enforce-mode filter (its slots are the tracer-mode one's) */
+	rc = attach_tree(s, pid, arm && s->arm_filter ? s->arm_filter : s->filter, err);
 	s->audit = audit;
 	if (rc < 0) {
 		session_detach_all(s);

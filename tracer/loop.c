@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "enforce.h"
+#include "inject.h"
 #include "log.h"
 #include "observe.h"
 #include "procfs.h"
@@ -99,6 +100,24 @@ static struct tracee *route_exec(struct session *s, const struct report *r, pid_
 	return tracee_get(&s->tasks, r->tid);
 }
 
+/* Stack the enforce-mode filter on the task (its only thread, after the exec), so that the
+ * kernel itself applies the policy's KILL and TRAP actions from the program's first
+ * instruction, with their precedence over any filter the program adds. If it cannot be
+ * installed, the tracer-mode filter still sends those syscalls to octrace, which kills or
+ * traps through the reserved numbers: still enforced, only no longer above a tracee's own
+ * ERRNO (docs/kernel-behaviours.md §15). */
+static void arm_in_kernel(struct session *s, struct tracee *t)
+{
+	cleanup_oci_error struct oci_error *err = NULL;
+
+	if (s->arm_filter == NULL)
+		return;
+	if (inject_filter(s, t, s->arm_filter, &err) < 0)
+		log_warn("task %d: enforce-mode filter not installed (%s); KILL and TRAP go "
+			 "through octrace",
+			 t->tid, err ? err->msg : "?");
+}
+
 /* An exec arms the task: the policy applies to the program from its first instruction. */
 static struct restart on_exec(struct session *s, struct tracee *t, pid_t former)
 {
@@ -106,6 +125,7 @@ static struct restart on_exec(struct session *s, struct tracee *t, pid_t former)
 	t->tgid = t->tid; /* after an exec the task is its group's leader */
 	if (!t->armed) {
 		log_debug("exec by %d: policy armed", t->tid);
+		arm_in_kernel(s, t);
 		t->armed = true;
 		s->arm_default = true;
 		observe_armed(s, t);

@@ -165,14 +165,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* Load and compile; a bad policy is one line on stderr and exit status 2. */
-static int load_policy(const char *path, enum oci_compile_mode mode, struct oci_policy **policy,
-		       struct oci_filter **filter)
+/* Load and compile (the tracer-mode filter, and in enforce mode the one injected at the
+ * arming exec); a bad policy is one line on stderr and exit status 2. */
+static int load_policy(const char *path, bool enforce, struct oci_policy **policy,
+		       struct oci_filter **filter, struct oci_filter **arm_filter)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 
 	if (oci_policy_load(path, policy, &err) < 0 ||
-	    oci_policy_compile(*policy, mode, stderr, filter, &err) < 0) {
+	    oci_policy_compile(*policy, OCI_COMPILE_TRACER, stderr, filter, &err) < 0 ||
+	    (enforce &&
+	     oci_policy_compile(*policy, OCI_COMPILE_ENFORCE, NULL, arm_filter, &err) < 0)) {
 		fprintf(stderr, "%s\n", err->msg);
 		return EXIT_USAGE;
 	}
@@ -190,7 +193,8 @@ static enum session_mode mode_of(const struct options *o)
  * audit log that cannot be opened or a bad option fail here, with nothing started. */
 struct plan {
 	struct oci_policy *policy;
-	struct oci_filter *filter;
+	struct oci_filter *filter; /* tracer mode: injected at the attach */
+	struct oci_filter *arm_filter; /* enforce mode: injected at the arming exec */
 	struct audit *audit;
 	struct profile profile;
 };
@@ -200,6 +204,7 @@ static void plan_free(struct plan *p)
 	audit_close(p->audit);
 	profile_free(&p->profile);
 	oci_filter_free(p->filter);
+	oci_filter_free(p->arm_filter);
 	oci_policy_free(p->policy);
 }
 
@@ -227,8 +232,8 @@ static int prepare(const struct options *o, struct plan *p)
 	cleanup_oci_error struct oci_error *err = NULL;
 	enum audit_level level = AUDIT_TRACED;
 
-	if (o->policy && load_policy(o->policy, o->complain ? OCI_COMPILE_TRACER : OCI_COMPILE_ENFORCE,
-				     &p->policy, &p->filter) != 0)
+	if (o->policy &&
+	    load_policy(o->policy, !o->complain, &p->policy, &p->filter, &p->arm_filter) != 0)
 		return EXIT_USAGE;
 	if (o->audit_level && audit_level_parse(o->audit_level, &level) < 0)
 		return usage_error("--audit-level: \"%s\" is not denied, traced or all",
@@ -250,7 +255,8 @@ static void start_session(struct session *s, const struct options *o, struct pla
 			  bool forward_stop)
 {
 	struct session_config c = {
-		.mode = mode_of(o), .policy = p->policy, .filter = p->filter, .audit = p->audit,
+		.mode = mode_of(o), .policy = p->policy, .filter = p->filter,
+		.arm_filter = p->arm_filter, .audit = p->audit,
 		.profile = o->profile_out ? &p->profile : NULL, .root = root,
 		.forward_stop = forward_stop,
 		/* an auditing attach may let go; an enforcing one must not (§13) */
@@ -363,7 +369,7 @@ static int cmd_check(const struct options *o)
 
 	if (o->n_args != 1)
 		return usage_error("%s", "check: expected exactly one POLICY file");
-	if (load_policy(o->args[0], OCI_COMPILE_ENFORCE, &policy, &filter) != 0)
+	if (load_policy(o->args[0], false, &policy, &filter, NULL) != 0)
 		return EXIT_USAGE;
 	printf("%s: valid: %zu rules, %zu BPF instructions\n", o->args[0], policy->n_rules,
 	       filter->len);

@@ -25,6 +25,7 @@ void session_start(struct session *s, const struct session_config *c)
 {
 	session_init(s, c->mode, c->policy, c->filter);
 	s->root = c->root;
+	s->arm_filter = c->mode == MODE_ENFORCE ? c->arm_filter : NULL;
 	s->audit = c->audit;
 	s->profile = c->profile;
 	s->syscall_stops = c->profile || (c->audit && audit_level(c->audit) == AUDIT_ALL);

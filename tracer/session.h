@@ -24,7 +24,11 @@ struct session {
 	struct tracee_table tasks;
 	enum session_mode mode;
 	const struct oci_policy *policy; /* borrowed; NULL in MODE_TRACE */
-	const struct oci_filter *filter; /* borrowed; compiled in OCI_COMPILE_TRACER mode */
+	const struct oci_filter *filter; /* borrowed; OCI_COMPILE_TRACER: injected at the attach,
+					  * its slots name every decision */
+	const struct oci_filter *arm_filter; /* borrowed; OCI_COMPILE_ENFORCE, same slots: stacked
+					      * on it when a task arms (enforce mode), so that the
+					      * kernel applies KILL and TRAP itself; may be NULL */
 	bool arm_default; /* armed-ness of a task whose creator cannot be found: set once any
 			   * task armed (its program exec'd, or --arm-now) */
 	bool syscall_stops; /* resume with PTRACE_SYSCALL: audit-level all, profiling */
@@ -50,6 +54,7 @@ struct session_config {
 	enum session_mode mode;
 	const struct oci_policy *policy; /* borrowed; NULL: trace only */
 	const struct oci_filter *filter; /* borrowed */
+	const struct oci_filter *arm_filter; /* borrowed; may be NULL */
 	struct audit *audit; /* borrowed; may be NULL */
 	struct profile *profile; /* borrowed; may be NULL */
 	pid_t root;
