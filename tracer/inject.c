@@ -293,13 +293,34 @@ static int install(struct injector *in, const struct oci_filter *filter, struct 
 	return 0;
 }
 
+/* A task in another stop (the exec event: still inside execve, whose exit stop would come
+ * first) is moved to an interrupt stop: PTRACE_CONT with an interrupt pending stops it on its
+ * way back to user space, before its first instruction. */
+static int settle(struct injector *in, struct oci_error **err)
+{
+	int status;
+
+	if (in->t->stop == REPORT_EVENT_STOP)
+		return 0;
+	if (ptrace(PTRACE_INTERRUPT, in->t->tid, 0, 0) < 0)
+		return fail_request(in, "PTRACE_INTERRUPT", err);
+	if (ptrace(PTRACE_CONT, in->t->tid, 0, 0) < 0)
+		return fail_request(in, "PTRACE_CONT", err);
+	tracee_set_state(in->t, TRACEE_RUNNING, REPORT_NONE);
+	if (wait_stop(in, &status, err) < 0)
+		return -1;
+	if (in->t->stop != REPORT_EVENT_STOP)
+		return unexpected(in, status, err);
+	return 0;
+}
+
 int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *filter,
 		  struct oci_error **err)
 {
 	struct injector in = { .s = s, .t = t };
 	int rc;
 
-	if (begin(&in, err) < 0)
+	if (settle(&in, err) < 0 || begin(&in, err) < 0)
 		return -1;
 	rc = install(&in, filter, err);
 	if (t->state == TRACEE_STOPPED && finish(&in, rc < 0 ? NULL : err) < 0)

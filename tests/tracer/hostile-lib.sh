@@ -56,13 +56,9 @@ documented() {
 	s/^(x32:[^ ]* traceme) = -1 ENOSYS$/\1 = @(-1 ENOSYS|-1 EPERM)/
 	s/^([^ ]*x32:(attach|seize):[a-z]+) = -1 ENOSYS$/\1 = @(-1 ENOSYS|-1 EPERM)/
 	s/^(x32:[^ ]*) listener = -1 ENOSYS$/\1 listener = @(-1 ENOSYS|-1 EBUSY)/
-	# Known open difference (SPEC.md): the tracee'"'"'s own ERRNO outranks octrace'"'"'s TRACE, so
-	# against the policy'"'"'s KILL it gets its errno where the kernel kills. Never "ok".
-	s/^([^ ]*:getppid:errno:5) = killed SIGSYS$/\1 = @(killed SIGSYS|-1 EIO)/
 	'
-	# Not relaxed: the own TRAP against the policy's KILL. The kernel kills; the tracee's TRAP
-	# outranks octrace's TRACE too, but octrace sees the SIGSYS (si_code SYS_SECCOMP, the
-	# syscall and its registers) at its signal-delivery stop and can apply the KILL there.
+	# Not relaxed: the own ERRNO or TRAP against the policy's KILL. The kernel kills; so does
+	# octrace, whose enforce-mode filter (stacked at the exec) answers KILL in the kernel.
 }
 
 # mismatch GOT PATTERNS: nothing if GOT has as many lines as PATTERNS, each matching its bash
