@@ -28,8 +28,8 @@
  *                      answers SECCOMP_USER_NOTIF_FLAG_CONTINUE. "ready PID" once the notify
  *                      path answered. On SIGUSR1 each process prints
  *                        alive PID notify=RET deny=RET answered=N
- *                      (getppid(ARG_NOTIFY) through the listener, getppid(ARG_ERRNO), the
- *                      supervisor's count); on EOF on stdin it exits 0 (the target after its
+ *                      (getppid(ARG_NOTIFY) through the listener, getppid(ARG_ERRNO), how
+ *                      many calls the supervisor answered: 0 in a process without one); on EOF on stdin it exits 0 (the target after its
  *                      child).
  *   idle               pause() until killed: a process outside any tree (a sibling).
  * Proves: attach takes every existing descendant and every process forked during the attach,
@@ -215,6 +215,7 @@ static noreturn void grow(int cap, int ready_at, int pace_us)
 /* ---- tree ------------------------------------------------------------------------------- */
 
 static int tree_n, tree_ready[2];
+static pthread_barrier_t tree_forked;
 
 static void *tree_forker(void *arg)
 {
@@ -228,6 +229,7 @@ static void *tree_forker(void *arg)
 			member_child(i % 4 == 0, i % 8 == 0, i % 5 == 0 ? 2 : 0, tree_ready[1]);
 		}
 	}
+	pthread_barrier_wait(&tree_forked);
 	gate_wait();
 	probe_and_say();
 	return NULL;
@@ -246,6 +248,7 @@ static noreturn void tree(int n)
 		expected += 1 + (i % 4 == 0);
 	if (pipe(tree_ready))
 		fail("pipe: %m");
+	pthread_barrier_init(&tree_forked, NULL, 2);
 	member_thread(&m, tree_forker, (void *)1L); /* odd children: from the second thread */
 	/* even children: from the leader, then wait until every process is set up */
 	for (int i = 0; i < n; i += 2) {
@@ -258,6 +261,7 @@ static noreturn void tree(int n)
 			member_child(i % 4 == 0, i % 8 == 0, i % 5 == 0 ? 2 : 0, tree_ready[1]);
 		}
 	}
+	pthread_barrier_wait(&tree_forked); /* then no fork needs the write end any more */
 	close(tree_ready[1]);
 	while (got < expected) {
 		ssize_t r = read(tree_ready[0], buf, sizeof(buf));
@@ -304,9 +308,9 @@ static void *supervisor(void *arg)
 		memset(&resp, 0, sizeof(resp));
 		resp.id = req.id;
 		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		atomic_fetch_add(&answered, 1); /* before: the caller may run as soon as it is sent */
 		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
 			fail("SECCOMP_IOCTL_NOTIF_SEND: %m");
-		atomic_fetch_add(&answered, 1);
 	}
 	return arg;
 }
@@ -340,7 +344,8 @@ static void install_listener(void)
 	if (write(notify_pipe[1], &fd, sizeof(fd)) != sizeof(fd))
 		fail("write fd: %m");
 	ret = probe(ARG_NOTIFY);
-	if (ret != getppid() || atomic_load(&answered) != 1)
+	/* not glibc's getppid(): it leaves whatever is in rdi, possibly ARG_NOTIFY */
+	if (ret != raw_syscall(SYS_getppid, 0, 0, 0, 0, 0, 0) || atomic_load(&answered) != 1)
 		fail("the listener did not answer: getppid(ARG_NOTIFY) = %ld, answered %ld", ret,
 		     atomic_load(&answered));
 }
