@@ -10,8 +10,10 @@
  * every process has an `end` line, exactly THREADS probe lines, all -EPERM, and that the
  * CHILDREN add up (every process but the target is reaped by its parent: no process escaped).
  *
- *   grow CAP READY_AT PACE_US
- *                      the target's leader and a second thread fork back to back (PACE_US
+ *   grow CAP READY_AT PACE_US MEM_MB
+ *                      the target (MEM_MB MiB of touched memory: each fork copies the page
+ *                      tables, the longer it takes the wider its race with a seize) forks
+ *                      from its leader and a second thread, back to back (PACE_US
  *                      microseconds apart, 0: none), CAP children each, until the gate closes;
  *                      odd children fork a grandchild at once, every third child starts a
  *                      second thread. "ready PID" once READY_AT children exist (0: before the
@@ -195,14 +197,23 @@ static void *grow_forker(void *arg)
 	return arg;
 }
 
-static noreturn void grow(int cap, int ready_at, int pace_us)
+static noreturn void grow(int cap, int ready_at, int pace_us, int mem_mb)
 {
 	struct member m = { 0 };
 
 	if (cap < 1 || cap > 2000 || ready_at < 0 || ready_at > cap || pace_us < 0 ||
-	    pace_us > 100000)
-		fail("grow CAP READY_AT PACE_US: 1 <= CAP <= 2000, 0 <= READY_AT <= CAP, "
-		     "0 <= PACE_US <= 100000");
+	    pace_us > 100000 || mem_mb < 0 || mem_mb > 256)
+		fail("grow CAP READY_AT PACE_US MEM_MB: 1 <= CAP <= 2000, 0 <= READY_AT <= CAP, "
+		     "0 <= PACE_US <= 100000, 0 <= MEM_MB <= 256");
+	if (mem_mb > 0) {
+		/* touched memory: every fork copies its page tables, which makes each fork last
+		 * longer (the window in which a fork races with the parent's seize) */
+		char *mem = malloc((size_t)mem_mb << 20);
+
+		if (mem == NULL)
+			fail("malloc %d MiB", mem_mb);
+		memset(mem, 1, (size_t)mem_mb << 20);
+	}
 	grow_cap = cap;
 	grow_pace_us = pace_us;
 	grow_ready_at = ready_at;
@@ -435,8 +446,8 @@ static noreturn void listener(const char *who)
 
 int main(int argc, char **argv)
 {
-	if (argc == 5 && !strcmp(argv[1], "grow"))
-		grow(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
+	if (argc == 6 && !strcmp(argv[1], "grow"))
+		grow(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
 	if (argc == 3 && !strcmp(argv[1], "tree"))
 		tree(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "listener"))
@@ -444,5 +455,5 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "idle"))
 		for (;;)
 			pause();
-	fail("usage: attachtree grow CAP READY_AT PACE_US | tree N | listener self|child | idle");
+	fail("usage: attachtree grow CAP READY_AT PACE_US MEM_MB | tree N | listener self|child | idle");
 }

@@ -21,8 +21,9 @@
 . "$(dirname "$0")/lib.sh"
 
 RUNS=${ATTACH_TREE_RUNS:-50}
-GROW_CAP=${ATTACH_TREE_CAP:-120}      # children per forker thread (two forkers)
-GROW_PACE=${ATTACH_TREE_PACE_US:-100} # microseconds between two forks of one forker
+GROW_CAP=${ATTACH_TREE_CAP:-150}   # children per forker thread (two forkers)
+GROW_PACE=${ATTACH_TREE_PACE_US:-0} # microseconds between two forks of one forker
+GROW_MEM=${ATTACH_TREE_MEM_MB:-64} # touched memory of the target (slower forks)
 PG=$T/getppid-eperm.json
 cat >"$PG" <<'EOF'
 {"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["getppid"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}
@@ -97,12 +98,12 @@ no_leftovers() {
 	return 1
 }
 
-# start_octrace PID: `octrace attach --arm-now --policy P --audit FIFO PID` in the background,
+# start_octrace PID [SECS]: `octrace attach --arm-now --policy P --audit FIFO PID` in the background,
 # through a wrapper subshell that writes "octrace-pid N" and then "octrace-exit STATUS" into
 # the same fifo and exits with octrace's status. Reads the fifo until the `armed` event or
 # octrace's exit. Sets WPID (the wrapper), OPID, ATTACH_EV (the attach event's line), ARMED
 # (1 if armed), OEXIT (octrace's status if it exited, else ''). When armed, the rest of the
-# log is drained into $T/audit.rest by DPID.
+# log is drained into $T/audit.rest by DPID. SECS (default TMO) guards the wait for a line.
 start_octrace() {
 	local line
 	ATTACH_EV='' ARMED=0 OEXIT='' OPID='' DPID=''
@@ -122,7 +123,7 @@ start_octrace() {
 	) 3>&- 4<&- &
 	WPID=$!
 	_bg+=("$WPID")
-	while IFS= read -r -t "$TMO" -u 5 line; do
+	while IFS= read -r -t "${2:-$TMO}" -u 5 line; do
 		case $line in
 		"octrace-pid "*) OPID=${line#octrace-pid } ;;
 		"octrace-exit "*)
@@ -154,12 +155,16 @@ finish_octrace() {
 	fi
 }
 
-# drain_output FILE: close the gate (EOF on every member's stdin) and collect the tree's
-# stdout until every process is gone (EOF), with an outer guard.
+# drain_output FILE [SECS]: close the gate (EOF on every member's stdin) and collect the
+# tree's stdout until every process is gone (EOF), with an outer guard (default TMO); false
+# if the guard fired.
 drain_output() {
+	local st
 	exec 3>&-
-	timeout -k 5 "$TMO" cat <&4 >"$1"
+	timeout -k 5 "${2:-$TMO}" cat <&4 >"$1"
+	st=$?
 	exec 4<&-
+	[ "$st" != 124 ] && [ "$st" != 137 ]
 }
 
 # tree_verdict FILE TARGET: "procs threads children probes bad target_bad lost mismatched
@@ -232,11 +237,17 @@ _bg+=("$SIB")
 sib_before=$(status_field /proc/$SIB/status Seccomp_filters)
 self_before=$(status_field /proc/$$/status Seccomp_filters)
 
-enforced=0 closed=0 growing=0 bad_runs=0 max_procs=0
+enforced=0 closed=0 growing=0 bad_runs=0 max_procs=0 hung=0 runs_done=0
+GUARD=20 # seconds, per wait of one run (a run takes well under a second)
 t0=$(date +%s%N)
 for run in $(seq "$RUNS"); do
+	if [ "$hung" -ge 2 ]; then
+		fail "grow: $hung runs hung; the remaining $((RUNS - run + 1)) runs are not attempted"
+		break
+	fi
+	runs_done=$run
 	ready_at=$((RANDOM % GROW_CAP))
-	spawn "$B/attachtree" grow "$GROW_CAP" "$ready_at" "$GROW_PACE"
+	spawn "$B/attachtree" grow "$GROW_CAP" "$ready_at" "$GROW_PACE" "$GROW_MEM"
 	line=''
 	get_line line
 	PID=${line#ready }
@@ -248,12 +259,13 @@ for run in $(seq "$RUNS"); do
 		no_leftovers
 		continue
 	fi
-	start_octrace "$PID"
+	start_octrace "$PID" "$GUARD"
 	if [ "$ARMED" = 1 ]; then
-		drain_output "$T/tree.out"
+		drain_output "$T/tree.out" "$GUARD" || hung=$((hung + 1))
 		verdict=$(tree_verdict "$T/tree.out" "$PID")
-		finish_octrace
+		finish_octrace "$GUARD"
 		ost=$ST/$TIMED_OUT
+		[ "$TIMED_OUT" = 1 ] && hung=$((hung + 1))
 		await "$PID" 10
 		read -r procs _ _ _ _ _ _ _ full <<<"$verdict"
 		[ "$procs" -gt "$max_procs" ] && max_procs=$procs
@@ -277,24 +289,24 @@ for run in $(seq "$RUNS"); do
 		else
 			bad_runs=$((bad_runs + 1))
 		fi
-		drain_output "$T/tree.out"
-		finish_octrace
+		drain_output "$T/tree.out" "$GUARD" || hung=$((hung + 1))
+		finish_octrace "$GUARD"
 		await "$PID" 10
 	else
-		bad_runs=$((bad_runs + 1))
-		fail "grow run $run: octrace neither armed nor exited within ${TMO}s"
+		bad_runs=$((bad_runs + 1)) hung=$((hung + 1))
+		fail "grow run $run: octrace neither armed nor exited within ${GUARD}s"
 		kill -KILL "$OPID" 2>/dev/null
-		drain_output "$T/tree.out"
+		drain_output "$T/tree.out" "$GUARD"
 		finish_octrace 10
 		await "$PID" 10
 	fi
 	no_leftovers || bad_runs=$((bad_runs + 1))
 done
 secs=$((($(date +%s%N) - t0) / 1000000))
-diag "grow: $RUNS runs in ${secs} ms: $enforced enforced ($growing of them with the tree still" \
+diag "grow: $runs_done runs in ${secs} ms: $enforced enforced ($growing of them with the tree still" \
 	"growing when octrace reported armed), $closed failed closed, $bad_runs wrong;" \
 	"largest tree $max_procs processes"
-is "$((enforced + closed))" "$RUNS" "grow: every run ended enforced or failed closed ($enforced enforced, $closed failed closed)"
+is "$((enforced + closed))" "$RUNS" "grow: every one of $RUNS runs ended enforced or failed closed ($enforced enforced, $closed failed closed)"
 
 # (d) injection only into the armed tree
 is "$(status_field /proc/$SIB/status Seccomp_filters)" "$sib_before" \
@@ -302,8 +314,10 @@ is "$(status_field /proc/$SIB/status Seccomp_filters)" "$sib_before" \
 is "$(status_field /proc/$SIB/status TracerPid)" 0 "the sibling is not traced"
 is "$(status_field /proc/$$/status Seccomp_filters)" "$self_before" \
 	"the targets' parent (this shell) got no filter"
-kill -KILL "$SIB"
-wait "$SIB" 2>/dev/null
+{
+	kill -KILL "$SIB"
+	wait "$SIB"
+} 2>/dev/null # no "Killed" job report
 SIB=0
 
 # ------------------------------------------------------------------------------------------
