@@ -366,13 +366,8 @@ static void mark_filtered(struct tracee *t, void *data)
 static int inject_group(struct session *s, struct group *g, const struct oci_filter *filter,
 			struct oci_error **err)
 {
-	int fd = -1, before;
+	int before;
 
-	if (s->mode == MODE_ENFORCE && holds_listener(g->tgid, &fd))
-		return oci_fail(err, EBUSY,
-				"process %d holds a seccomp user-notification listener (fd %d): "
-				"its supervisor would outrank octrace's enforcement",
-				g->tgid, fd);
 	if (g->injectee == NULL)
 		return oci_fail(err, ESRCH, "process %d: no thread left to install the filter",
 				g->tgid);
@@ -382,6 +377,24 @@ static int inject_group(struct session *s, struct group *g, const struct oci_fil
 	g->expected = before < 0 ? -1 : before + 1;
 	tracee_for_each(&s->tasks, mark_filtered, &g->tgid);
 	g->filtered = true;
+	return 0;
+}
+
+/* Before any filter goes in (a filter cannot be taken out again): no process of the tree may
+ * supervise a listener, whose USER_NOTIF would outrank octrace's TRACE (§16). */
+static int check_listeners(const struct session *s, const struct groups *gs,
+			   struct oci_error **err)
+{
+	int fd = -1;
+
+	if (s->mode != MODE_ENFORCE)
+		return 0;
+	for (size_t i = 0; i < gs->n; i++)
+		if (holds_listener(gs->v[i].tgid, &fd))
+			return oci_fail(err, EBUSY,
+					"process %d holds a seccomp user-notification listener "
+					"(fd %d): its supervisor would outrank octrace's enforcement",
+					gs->v[i].tgid, fd);
 	return 0;
 }
 
@@ -498,7 +511,9 @@ static int attach_round(struct session *s, pid_t pid, const struct oci_filter *f
 	if (seize_tree(s, pid, err) < 0)
 		return -1;
 	tracee_for_each(&s->tasks, gather, &gs);
-	rc = filter ? inject_groups(s, &gs, filter, err) : 0;
+	rc = filter ? check_listeners(s, &gs, err) : 0;
+	if (rc == 0 && filter)
+		rc = inject_groups(s, &gs, filter, err);
 	if (rc == 0) {
 		bool pending = false;
 
