@@ -142,9 +142,7 @@ static int filter_action(struct compiler *c, enum oci_action a, uint32_t errno_r
 	slot = slot_for(c, a, errno_ret, 0, err);
 	if (slot < 0)
 		return -1;
-	*out = c->mode == OCI_COMPILE_ENFORCE && oci_action_in_kernel(a)
-		       ? kernel_action(a, errno_ret)
-		       : SCMP_ACT_TRACE(OCI_TRACE_DATA_BASE + slot);
+	*out = SCMP_ACT_TRACE(OCI_TRACE_DATA_BASE + slot);
 	return 0;
 }
 
@@ -177,9 +175,7 @@ static int set_attrs(struct compiler *c, struct oci_error **err)
 	if (slot < 0)
 		return -1;
 	rc = seccomp_attr_set(c->ctx, SCMP_FLTATR_ACT_BADARCH,
-			      c->mode == OCI_COMPILE_ENFORCE
-				      ? SCMP_ACT_KILL_THREAD
-				      : SCMP_ACT_TRACE(OCI_TRACE_DATA_BASE + slot));
+			      SCMP_ACT_TRACE(OCI_TRACE_DATA_BASE + slot));
 	if (rc < 0)
 		return fail_seccomp(c, rc, "cannot set the bad-arch action", err);
 	return 0;
@@ -395,6 +391,36 @@ static int build(struct compiler *c, struct oci_filter *f, struct oci_error **er
 	return 0;
 }
 
+/* The enforce-mode program is the tracer-mode one with the return values of the slots whose
+ * action the kernel applies itself replaced by that action: the same decision tree, so the two
+ * filters agree on every syscall and on every slot. */
+int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **out)
+{
+	cleanup_oci_filter struct oci_filter *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || (f->insns = malloc(tracer->len * sizeof(*f->insns))) == NULL ||
+	    (f->slots = malloc((tracer->n_slots ? tracer->n_slots : 1) * sizeof(*f->slots))) == NULL)
+		abort();
+	memcpy(f->insns, tracer->insns, tracer->len * sizeof(*f->insns));
+	memcpy(f->slots, tracer->slots, tracer->n_slots * sizeof(*f->slots));
+	f->len = tracer->len;
+	f->n_slots = tracer->n_slots;
+	f->flags = tracer->flags;
+	for (size_t i = 0; i < f->len; i++) {
+		struct sock_filter *ins = &f->insns[i];
+		const struct oci_slot *s;
+
+		if (ins->code != (BPF_RET | BPF_K) ||
+		    (ins->k & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_TRACE)
+			continue;
+		s = oci_filter_slot(f, ins->k & SECCOMP_RET_DATA);
+		if (s && s->guard == OCI_GUARD_NONE && oci_action_in_kernel(s->action))
+			ins->k = kernel_action(s->action, s->errno_ret);
+	}
+	*out = steal_pointer(&f);
+	return 0;
+}
+
 int oci_policy_compile(const struct oci_policy *p, enum oci_compile_mode mode, FILE *warn,
 		       struct oci_filter **out, struct oci_error **err)
 {
@@ -403,12 +429,16 @@ int oci_policy_compile(const struct oci_policy *p, enum oci_compile_mode mode, F
 
 	if (f == NULL)
 		abort();
+	if (mode == OCI_COMPILE_ENFORCE)
+		c.mode = OCI_COMPILE_TRACER;
 	if (build(&c, f, err) < 0) {
 		free(c.slots);
 		return -1;
 	}
 	f->slots = c.slots;
 	f->n_slots = c.n_slots;
+	if (mode == OCI_COMPILE_ENFORCE)
+		return oci_filter_to_enforce(f, out);
 	*out = steal_pointer(&f);
 	return 0;
 }

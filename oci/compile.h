@@ -4,8 +4,8 @@
  * OCI_COMPILE_TRACER: SCMP_ACT_ALLOW stays in the kernel; every other action becomes
  *   SCMP_ACT_TRACE(slot), where slots[slot] says which real action (and errno) applies
  *   (complain mode: nothing is applied, everything is seen).
- * OCI_COMPILE_ENFORCE: as TRACER, but KILL_THREAD, KILL_PROCESS and TRAP (and the bad-arch
- *   action, KILL_THREAD) stay real actions in the kernel, so that they keep their precedence
+ * OCI_COMPILE_ENFORCE: the TRACER program with KILL_THREAD, KILL_PROCESS and TRAP (and the
+ *   bad-arch action, KILL_THREAD) returned as real actions in the kernel, so that they keep their precedence
  *   over a tracee's own filters: an ERRNO or USER_NOTIF of the tracee's would outrank a TRACE
  *   (docs/kernel-behaviours.md §15). Their slots still exist, for the summary and the audit,
  *   which see them at the SIGSYS delivery (TRAP) or the exit stop (KILL).
@@ -61,6 +61,9 @@ struct oci_filter {
 	size_t n_slots;
 	uint32_t flags; /* SECCOMP_FILTER_FLAG_* requested by the policy */
 };
+
+/* `tracer` (OCI_COMPILE_TRACER) as OCI_COMPILE_ENFORCE compiles it, without compiling again. */
+int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **out);
 
 /* The actions OCI_COMPILE_ENFORCE leaves to the kernel. */
 static inline bool oci_action_in_kernel(enum oci_action a)

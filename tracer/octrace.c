@@ -174,8 +174,7 @@ static int load_policy(const char *path, bool enforce, struct oci_policy **polic
 
 	if (oci_policy_load(path, policy, &err) < 0 ||
 	    oci_policy_compile(*policy, OCI_COMPILE_TRACER, stderr, filter, &err) < 0 ||
-	    (enforce &&
-	     oci_policy_compile(*policy, OCI_COMPILE_ENFORCE, NULL, arm_filter, &err) < 0)) {
+	    (enforce && oci_filter_to_enforce(*filter, arm_filter) < 0)) {
 		fprintf(stderr, "%s\n", err->msg);
 		return EXIT_USAGE;
 	}
