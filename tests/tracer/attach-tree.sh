@@ -205,20 +205,21 @@ tree_describe() {
 # failed_closed DESC: octrace exited 125 with one line on stderr and left no task of ours in a
 # tracing stop or traced.
 failed_closed() {
-	local err lines bad='' p t s tr ours
+	local err lines bad='' p ours files
 	err=$(<"$T/attach.err")
 	lines=$(grep -c '' <<<"$err")
 	[ -z "$err" ] && lines=0
 	ours=$(ours_but "${SIB:-0}")
+	files=()
 	while read -r p _; do
-		[ -n "$p" ] || continue
-		for t in /proc/"$p"/task/*; do
-			s=$(task_state "$p" "${t##*/}")
-			tr=$(status_field "$t/status" TracerPid)
-			[ "$s" = t ] || { [ -n "$tr" ] && [ "$tr" != 0 ]; } &&
-				bad+="task ${t##*/} of $p: state $s, TracerPid $tr; "
-		done
+		[ -n "$p" ] && files+=(/proc/"$p"/task/*/stat /proc/"$p"/task/*/status)
 	done <<<"$ours"
+	# one pass over every task's stat (tid, state) and status (Pid, TracerPid)
+	[ "${#files[@]}" -gt 0 ] && bad=$(cat "${files[@]}" 2>/dev/null | awk '
+		/^Pid:/ { tid = $2 }
+		/^TracerPid:/ && $2 != 0 { printf "task %s: TracerPid %s; ", tid, $2 }
+		/^[0-9]+ \(/ { line = $0; sub(/.*\) /, "", line); split(line, f, " ")
+			if (f[1] == "t") printf "task %s: state t; ", $1 }' | head -c 600)
 	if [ "$OEXIT" = 125 ] && [ "$lines" = 1 ] && [ -z "$bad" ]; then
 		pass "$1"
 		return 0
@@ -261,11 +262,14 @@ for run in $(seq "$RUNS"); do
 	fi
 	start_octrace "$PID" "$GUARD"
 	if [ "$ARMED" = 1 ]; then
-		drain_output "$T/tree.out" "$GUARD" || hung=$((hung + 1))
+		drain_output "$T/tree.out" "$GUARD"
+		drained=$?
 		verdict=$(tree_verdict "$T/tree.out" "$PID")
+		# a tree that never ended: octrace would not either (EXITKILL ends the tree)
+		[ "$drained" != 0 ] && kill -KILL "$OPID" 2>/dev/null
 		finish_octrace "$GUARD"
 		ost=$ST/$TIMED_OUT
-		[ "$TIMED_OUT" = 1 ] && hung=$((hung + 1))
+		[ "$drained" != 0 ] || [ "$TIMED_OUT" = 1 ] && hung=$((hung + 1))
 		await "$PID" 10
 		read -r procs _ _ _ _ _ _ _ full <<<"$verdict"
 		[ "$procs" -gt "$max_procs" ] && max_procs=$procs
@@ -289,8 +293,11 @@ for run in $(seq "$RUNS"); do
 		else
 			bad_runs=$((bad_runs + 1))
 		fi
-		drain_output "$T/tree.out" "$GUARD" || hung=$((hung + 1))
+		drain_output "$T/tree.out" "$GUARD"
+		drained=$?
+		[ "$drained" != 0 ] && kill -KILL "$OPID" 2>/dev/null
 		finish_octrace "$GUARD"
+		[ "$drained" != 0 ] || [ "$TIMED_OUT" = 1 ] && hung=$((hung + 1))
 		await "$PID" 10
 	else
 		bad_runs=$((bad_runs + 1)) hung=$((hung + 1))
@@ -332,7 +339,7 @@ if [ "$PID" = "$SPAWN_PID" ]; then
 	nthreads=$(wc -l <"$T/before")
 	diag "tree: $nprocs processes, $nthreads threads (counted in /proc before the attach)"
 	t0=$(date +%s%N)
-	start_octrace "$PID"
+	start_octrace "$PID" 30
 	ok $((1 - ARMED)) "tree: attach --arm-now arms (the armed event)" \
 		"octrace exit ${OEXIT:-?}, stderr: $(<"$T/attach.err")"
 	if [ "$ARMED" = 1 ]; then
@@ -360,13 +367,13 @@ if [ "$PID" = "$SPAWN_PID" ]; then
 			diag "e.g. $ex_tr"
 		is "$unfiltered" 0 "tree: every task of the tree has exactly one more seccomp filter" ||
 			diag "e.g. $ex_f"
-		drain_output "$T/tree.out"
+		drain_output "$T/tree.out" 30 || kill -KILL "$OPID" 2>/dev/null
 		verdict=$(tree_verdict "$T/tree.out" "$PID")
 		tree_ok "$verdict"
 		ok $? "tree: every thread of every process gets EPERM" "$(tree_describe "$verdict")"
 		read -r procs threads _ <<<"$verdict"
 		is "$procs/$threads" "$nprocs/$nthreads" "tree: every process and thread counted before the attach probed"
-		finish_octrace
+		finish_octrace 30
 		is "$ST/$TIMED_OUT" 0/0 "tree: octrace exits with the target's status" ||
 			diag "stderr: $(<"$T/attach.err")"
 		if [ -n "$AUDIT_VALIDATE" ]; then
@@ -375,8 +382,8 @@ if [ "$PID" = "$SPAWN_PID" ]; then
 			ok "$ST" "tree: the audit log is valid" "$OUT $ERR"
 		fi
 	else
-		drain_output "$T/tree.out"
-		finish_octrace
+		drain_output "$T/tree.out" 30 || kill -KILL "$OPID" 2>/dev/null
+		finish_octrace 30
 	fi
 	await "$PID" 30
 else
