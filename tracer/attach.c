@@ -46,11 +46,15 @@ static void closedirp(DIR **d)
 		closedir(*d);
 }
 
-/* 1: traced by us, 0: by someone else or nobody, -1: the thread is gone (or going). */
+/* 1: traced by us, 0: by someone else or nobody, -1: the thread is gone (or going: a zombie
+ * cannot be attached to, EPERM, and has nothing left to trace). */
 static int traced_by_us(pid_t tid)
 {
 	char value[32];
 
+	if (proc_status_field(tid, "State", value, sizeof(value)) != 0 || value[0] == 'Z' ||
+	    value[0] == 'X')
+		return -1;
 	if (proc_status_field(tid, "TracerPid", value, sizeof(value)) != 0)
 		return -1;
 	return strtol(value, NULL, 10) == getpid();
