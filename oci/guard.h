@@ -13,7 +13,7 @@
  * The same conditions exist twice: as a BPF prefix of the tracer-mode filter and as
  * oci_guard_of() in userspace, which the tracer asks at every stop (the stop's
  * SECCOMP_RET_DATA is only a hint: a tracee's own filter can forge it). They must agree
- * exactly; tests/unit/test-guard.c runs the BPF against the function. */
+ * exactly; test_guards() in tests/unit/test-compile.c runs the BPF against the function. */
 #pragma once
 
 #include <linux/filter.h>

@@ -361,10 +361,17 @@ static int holds_listener(pid_t pid, int *fd_out)
 	return 0;
 }
 
+struct mark {
+	pid_t tgid;
+	unsigned flags;
+};
+
 static void mark_filtered(struct tracee *t, void *data)
 {
-	if (tracee_tgid(t) == *(pid_t *)data)
-		t->flags |= TRACEE_F_FILTERED;
+	const struct mark *m = data;
+
+	if (tracee_tgid(t) == m->tgid)
+		t->flags |= m->flags;
 }
 
 static int inject_group(struct session *s, struct group *g, const struct oci_filter *filter,
@@ -379,7 +386,10 @@ static int inject_group(struct session *s, struct group *g, const struct oci_fil
 	if (inject_filter(s, g->injectee, filter, err) < 0)
 		return -1;
 	g->expected = before < 0 ? -1 : before + 1;
-	tracee_for_each(&s->tasks, mark_filtered, &g->tgid);
+	struct mark m = { g->tgid, TRACEE_F_FILTERED |
+					   (filter == s->arm_filter ? TRACEE_F_ARM_FILTER : 0) };
+
+	tracee_for_each(&s->tasks, mark_filtered, &m);
 	g->filtered = true;
 	return 0;
 }

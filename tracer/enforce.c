@@ -12,11 +12,14 @@
  * - LOG and TRACE in the policy: allowed (octrace is the tracer).
  *
  * How each action is applied: ERRNO and NOTIFY skip the syscall (orig_rax = -1) and return
- * -errno, as the kernel does (NOTIFY without a listener is ENOSYS). KILL_THREAD, KILL_PROCESS
- * and TRAP change the syscall number to a reserved one that the injected filter maps to that
- * action in the kernel; the kernel re-runs the filters after a tracer changed the syscall
- * (>= 4.8) and so kills, dumps core or raises SIGSYS exactly as it would have. TRAP's siginfo
- * then carries the reserved number: fixed up at the SIGSYS delivery stop. */
+ * -errno, as the kernel does (NOTIFY without a listener is ENOSYS). In enforce mode the
+ * filter stacked at the arming exec answers KILL_THREAD, KILL_PROCESS and TRAP in the kernel
+ * (they never stop; enforce_fix_trap() and enforce_exit_stop() record them). When one of them
+ * is decided at a stop all the same (a guard's syscall, or a task whose enforce-mode filter
+ * could not be installed), the syscall number is changed to a reserved one that the filter
+ * maps to that action in the kernel; the kernel re-runs the filters after a tracer changed the
+ * syscall (>= 4.8) and so kills, dumps core or raises SIGSYS exactly as it would have. TRAP's
+ * siginfo then carries the reserved number: fixed up at the SIGSYS delivery stop. */
 #include "enforce.h"
 
 #include <errno.h>
@@ -155,10 +158,10 @@ static void strip_untraced(const struct session *s, struct tracee *t,
 	if (poke_reg(t, reg, (long)args[0]) < 0)
 		return;
 	policy_verdict(s, info, args, d);
-	if (!allows(d->action))
-		apply(t, d->action, d->errno_ret, (int)info->seccomp.nr);
-	else
+	if (allows(d->action))
 		set_guard(d, OCI_GUARD_UNTRACED);
+	else if (s->mode == MODE_ENFORCE)
+		apply(t, d->action, d->errno_ret, (int)info->seccomp.nr);
 }
 
 static void carry_out(const struct session *s, struct tracee *t,

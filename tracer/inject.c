@@ -15,6 +15,7 @@
 #include "inject.h"
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -249,6 +250,18 @@ static int syscall_failed(long ret, const char *what, pid_t tid, struct oci_erro
 			strerror((int)-ret));
 }
 
+/* Whether the enforce-mode filter would kill or trap this native syscall in the kernel. */
+static bool kernel_acts_on(const struct session *s, long nr, const uint64_t args[6])
+{
+	enum oci_action action;
+	uint32_t errno_ret;
+
+	if (s->policy == NULL || s->arm_filter == NULL)
+		return false;
+	oci_policy_match(s->policy, AUDIT_ARCH_X86_64, (int)nr, args, &action, &errno_ret);
+	return oci_action_in_kernel(action);
+}
+
 /* mmap a scratch page, write the program, seccomp(TSYNC), munmap. */
 static int install(struct injector *in, const struct oci_filter *filter, struct oci_error **err)
 {
@@ -286,6 +299,12 @@ static int install(struct injector *in, const struct oci_filter *filter, struct 
 		return syscall_failed(ret, "seccomp", in->t->tid, err);
 	uint64_t ua[6] = { (uint64_t)addr, map_len, 0, 0, 0, 0 };
 
+	/* the munmap runs under the new filter: if it kills or traps munmap, leave the page */
+	if (kernel_acts_on(in->s, SYS_munmap, ua)) {
+		log_debug("task %d: the policy kills munmap: page %#lx left mapped", in->t->tid,
+			  (unsigned long)addr);
+		return 0;
+	}
 	if (run_syscall(in, SYS_munmap, ua, &ret, err) < 0)
 		return -1;
 	if (ret < 0)

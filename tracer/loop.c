@@ -73,7 +73,8 @@ static struct restart on_new_task(struct session *s, struct tracee *parent,
 	struct tracee *child = tracee_get(&s->tasks, (pid_t)msg);
 
 	child->armed = parent->armed;
-	child->flags |= TRACEE_F_CREATOR_SEEN | (parent->flags & TRACEE_F_FILTERED);
+	child->flags |= TRACEE_F_CREATOR_SEEN |
+			(parent->flags & (TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER));
 	if (r->kind == REPORT_VFORK)
 		child->flags |= TRACEE_F_VFORK_CHILD;
 	log_debug("task %d created %d (%s)", parent->tid, child->tid,
@@ -110,9 +111,11 @@ static void arm_in_kernel(struct session *s, struct tracee *t)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 
-	if (s->arm_filter == NULL)
+	if (s->arm_filter == NULL || (t->flags & TRACEE_F_ARM_FILTER))
 		return;
-	if (inject_filter(s, t, s->arm_filter, &err) < 0)
+	if (inject_filter(s, t, s->arm_filter, &err) == 0)
+		t->flags |= TRACEE_F_ARM_FILTER | TRACEE_F_FILTERED; /* it has every TRACE too */
+	else
 		log_warn("task %d: enforce-mode filter not installed (%s); KILL and TRAP go "
 			 "through octrace",
 			 t->tid, err ? err->msg : "?");

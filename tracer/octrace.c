@@ -43,7 +43,7 @@ static const char usage_text[] =
 	"       octrace attach [OPTIONS] PID\n"
 	"       octrace check POLICY\n"
 	"\n"
-	"Trace a command (run) or every thread of a running process (attach) with ptrace,\n"
+	"Trace a command (run) or a running process and all its descendants (attach) with ptrace,\n"
 	"following every clone, fork, vfork and exec, and enforce a syscall policy written in\n"
 	"the OCI runtime spec's linux.seccomp format (a bare object, or a whole config.json).\n"
 	"Allowed syscalls never leave the kernel; the others stop in octrace, which applies the\n"

@@ -69,6 +69,7 @@ enum tracee_flag {
 	TRACEE_F_FILTERED = 1 << 3, /* attach: octrace's filter is installed in it */
 	TRACEE_F_IN_VFORK = 1 << 4, /* attach: resumed from a vfork event, waits for its child */
 	TRACEE_F_VFORK_CHILD = 1 << 5, /* attach: a vfork child (its parent waits for it) */
+	TRACEE_F_ARM_FILTER = 1 << 6, /* the enforce-mode filter is installed in it */
 };
 
 struct tracee {

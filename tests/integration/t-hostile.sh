@@ -10,7 +10,7 @@
 #   hook     octrace-hook --policy POLICY, no linux.seccomp in the bundle: octrace alone
 #   bundle   octrace-hook without --policy, the bundle's linux.seccomp is the policy: the
 #            runtime's filter and octrace both enforce it (the usual deployment)
-# Under the hook, the output must be the reference with exactly SPEC.md's documented
+# Under the hook, the output must be the reference with exactly the README's documented
 # stricter results (documented() in tests/tracer/hostile-lib.sh), and in every case the
 # denied getppid never runs (under PK: never returns). One difference with the tracer tests:
 # octrace runs outside the container's pid namespace, so TracerPid reads 0 inside it and a

@@ -1,5 +1,5 @@
 /* escape PROBE...: the tracee tries to leave its tracer, or to become a tracer itself
- * (PTRACE-NOTES 11; tricks 3, 4 and 6 of the hostile-container tests).
+ * (docs/kernel-behaviours.md §11; tricks 3, 4 and 6 of the hostile-container tests).
  *
  * PROBE is [thread/]ABI:WHAT (thread/: from a new, non-main thread; ABI x86_64, i386 through
  * int $0x80, x32 with nr | 0x40000000: the clone, clone3, ptrace and getppid calls):
@@ -32,7 +32,7 @@
  *   PROBE = RESULT                     attach/seize
  *   PROBE = killed SIGNAME | exit N    how the probe's child ended (unless exit 0)
  * RESULT is ok or -1 ENAME, never a pid. The kernel alone lets each trick work (the policy's
- * ERRNO/KILL still stops getppid); octrace refuses every one of them (SPEC: the untraced flag
+ * ERRNO/KILL still stops getppid); octrace refuses every one of them (README, Limits: the untraced flag
  * is cleared, clone3 is ENOSYS, ptrace TRACEME/ATTACH/SEIZE is EPERM). Never hangs: the
  * parent only waits for its own children, bounded loops, alarm() as the outer guard. */
 #include "hostile.h"

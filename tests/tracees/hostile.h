@@ -1,5 +1,5 @@
 /* Helpers shared by the hostile-container tracees (owntrace, ownnotify, escape): programs
- * that try to get round a tracer's enforcement from inside (PTRACE-NOTES 10 and 11).
+ * that try to get round a tracer's enforcement from inside (docs/kernel-behaviours.md §10, §11).
  *
  * Each program takes probes on its command line and runs every probe in a forked child of its
  * own (so that a KILL_PROCESS ends only that probe), printing one stable line per result:

@@ -1,6 +1,6 @@
 /* ownnotify PROBE...: the tracee installs a filter of its own that sends getegid and getppid
  * to a seccomp user-notification listener it supervises itself, and answers every
- * notification SECCOMP_USER_NOTIF_FLAG_CONTINUE (PTRACE-NOTES 10; trick 2 of the
+ * notification SECCOMP_USER_NOTIF_FLAG_CONTINUE (docs/kernel-behaviours.md §10; trick 2 of the
  * hostile-container tests). USER_NOTIF outranks TRACE: a tracer enforcing with
  * SECCOMP_RET_TRACE never sees a call the listener takes, and CONTINUE runs it.
  *

@@ -1,5 +1,5 @@
 /* owntrace PROBE...: the tracee stacks a seccomp filter of its own on top of the enforcement
- * (PTRACE-NOTES 10, tricks 1 and 5 of the hostile-container tests).
+ * (docs/kernel-behaviours.md §10, tricks 1 and 5 of the hostile-container tests).
  *
  * PROBE is [thread/|vfork/]ABI:SYSCALL:ACTION[:VALUE]
  *   ABI      x86_64, i386 (filter installed and syscall made through int $0x80) or x32 (the

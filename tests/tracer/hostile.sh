@@ -1,5 +1,5 @@
 #!/bin/bash
-# HOSTILE CONTAINER (issue 9; PTRACE-NOTES 10 and 11): programs that try to get round the
+# HOSTILE CONTAINER (issue 9; docs/kernel-behaviours.md §10, §11): programs that try to get round the
 # enforcement from inside, each run under the kernel's own enforcement of a policy
 # (seccomp-exec, what runc does) and under octrace enforcing the same policy:
 #   owntrace   its own filter answers TRACE (with data 0, 0x8000 = octrace's first slot, 0x8001,
@@ -20,7 +20,7 @@
 #   without CONFIG_X86_X32_ABI (every x32 call ENOSYS after the filters ran): on a kernel
 #   with x32 the kernel's own output is the reference instead;
 # - octrace's output is the kernel's, except exactly the documented stricter results of
-#   SPEC.md (documented() below);
+#   the README's Limits (documented() below);
 # - the invariant, under both: the denied getppid never runs (no "ok", no notification of it
 #   to a supervisor, no seccomp stop reaching a tracer of the tracee's own) and under PK it
 #   never returns at all (the process dies of SIGSYS); under octrace every task is traced
@@ -150,11 +150,11 @@ for req in 0:TRACEME 16:ATTACH; do
 		"SCMP_ACT_ERRNO 1 guard ptrace"
 done
 
-# Every guard event names one of SPEC.md's guards, and only guard events carry one.
+# Every guard event names one of the guards (oci/guard.h), and only guard events carry one.
 all=$(cat "${LOGS[@]}")
 is "$(jq -r 'select(.rule == "guard" or has("guard")) |
 	select(.rule != "guard" or (IN(.guard; "own-trace", "untraced", "clone3", "ptrace", "listener") | not))' \
-	<<<"$all" 2>&1)" "" "audit: rule \"guard\" always with a guard SPEC.md names, and a guard only with it"
+	<<<"$all" 2>&1)" "" "audit: rule \"guard\" always with a guard oci/guard.h names, and a guard only with it"
 
 # The schema: the lines without a guard must pass audit-validate now; the guard lines need
 # tests/audit-schema.json to accept rule "guard" and the "guard" key.

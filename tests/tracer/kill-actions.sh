@@ -28,4 +28,34 @@ under_octrace "$P/deny.json" "$B/sysprobe" getppid:53730 getppid:53729
 is "$OUT" "getppid:53730 = killed SIGSYS
 getppid:53729 = killed SIGSYS" "under octrace the wait status says WTERMSIG == SIGSYS"
 
+# In enforce mode the kernel applies KILL_*, TRAP itself (the filter stacked at the exec):
+# octrace records them where it sees them, at the exit stop and at the SIGSYS delivery.
+run "$OCTRACE" run --policy "$P/deny.json" --audit "$T/kills.jsonl" -- "$B/sysprobe" \
+	getppid:53731 getppid:53730 getppid:53729 getppid:53728
+is "$(jq -r 'select(.event == "syscall") | "\(.syscall) \(.args[0]) \(.action) \(.rule)"' "$T/kills.jsonl")" \
+	"getppid 53731 SCMP_ACT_TRAP 3
+getppid 53730 SCMP_ACT_KILL_PROCESS 2
+getppid 53729 SCMP_ACT_KILL_THREAD 1" \
+	"audit: the kernel's TRAP and KILLs are recorded, each once, with their rule"
+is "$(jq -r 'select(.event == "teardown") | [.counts[] | "\(.action) \(.calls)"] | sort | join(",")' "$T/kills.jsonl")" \
+	"SCMP_ACT_KILL_PROCESS 1,SCMP_ACT_KILL_THREAD 1,SCMP_ACT_TRAP 1" \
+	"audit: and counted once each in the teardown (the allowed getppid not at all)"
+
+# A policy that kills seccomp(2): octrace's own injected seccomp calls must not be killed
+# (they run under the tracer-mode filter, which only traces it), the program's is.
+cat >"$T/kill-seccomp.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["seccomp"], "action": "SCMP_ACT_KILL_PROCESS"}]}
+JSON
+under_octrace "$T/kill-seccomp.json" "$B/sysprobe" getppid seccomp:1,0,0
+is "$ST:$OUT" "0:getppid = pid
+seccomp:1,0,0 = killed SIGSYS" \
+	"a policy killing seccomp: octrace arms the program, the program's seccomp is killed" ||
+	diag "stderr: $ERR"
+if have_seccomp_exec "a policy killing seccomp under seccomp-exec"; then
+	under_kernel "$T/kill-seccomp.json" "$B/sysprobe" getppid seccomp:1,0,0
+	is "$ST:$OUT" "0:getppid = pid
+seccomp:1,0,0 = killed SIGSYS" "a policy killing seccomp under seccomp-exec: the same"
+fi
+
 finish

@@ -735,6 +735,45 @@ static void test_tracer_mode(void)
 	oci_guard_prefix(&n_guard);
 	ok(e.t->len == e.k->len + 7 + n_guard,
 	   "tracer program = 7 reserved + %zu guard instructions + the same program", n_guard);
+
+	/* enforce mode: the same program and slots, KILL/TRAP/bad-arch answered in the kernel */
+	struct oci_filter *en = NULL;
+	cleanup_oci_error struct oci_error *err = NULL;
+
+	if (oci_policy_compile(e.p, OCI_COMPILE_ENFORCE, NULL, &en, &err) < 0) {
+		ok(false, "enforce mode compiles: %s", err->msg);
+	} else {
+		bool same_slots = en->n_slots == e.t->n_slots &&
+				  memcmp(en->slots, e.t->slots, en->n_slots * sizeof(*en->slots)) == 0;
+
+		ok(en->len == e.t->len && same_slots && en->flags == e.t->flags,
+		   "enforce mode: same length, slots and flags as tracer mode");
+		ok(run_nr(en, AUDIT_ARCH_X86_64, nr_of(X86_64, "close")) == SECCOMP_RET_KILL_PROCESS &&
+		       run_nr(en, AUDIT_ARCH_I386, 3) == SECCOMP_RET_KILL_THREAD,
+		   "enforce mode: KILL_PROCESS and the bad-arch KILL_THREAD in the kernel");
+		ok(run_nr(en, AUDIT_ARCH_X86_64, nr_of(X86_64, "write")) ==
+			       run_nr(e.t, AUDIT_ARCH_X86_64, nr_of(X86_64, "write")) &&
+		       run_nr(en, AUDIT_ARCH_X86_64, nr_of(X86_64, "open")) ==
+			       run_nr(e.t, AUDIT_ARCH_X86_64, nr_of(X86_64, "open")) &&
+		       run_nr(en, AUDIT_ARCH_X86_64, nr_of(X86_64, "stat")) == SECCOMP_RET_ALLOW &&
+		       run_nr(en, AUDIT_ARCH_X86_64, 435) ==
+			       (SECCOMP_RET_TRACE | (OCI_TRACE_DATA_GUARD + OCI_GUARD_CLONE3)),
+		   "enforce mode: ERRNO and TRACE still stop with tracer mode's data, guards too");
+		bool agree = true;
+
+		for (int nr = 0; nr < 460; nr++) {
+			uint32_t a = run_nr(en, AUDIT_ARCH_X86_64, nr), b = run_nr(e.t, AUDIT_ARCH_X86_64, nr);
+			const struct oci_slot *sl = oci_filter_slot(e.t, b & SECCOMP_RET_DATA);
+
+			if ((b & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE && sl &&
+			    oci_action_in_kernel(sl->action))
+				agree &= a == SECCOMP_RET_KILL_PROCESS;
+			else
+				agree &= a == b;
+		}
+		ok(agree, "enforce mode differs from tracer mode exactly where a slot is in-kernel");
+	}
+	oci_filter_free(en);
 	env_free(&e);
 }
 
