@@ -47,6 +47,24 @@ static const struct flag create_flags[] = {
     {"no-subreaper", 0, false, T_NONE},
 };
 
+/* Options of `exec` in runc and crun that take a value (booleans need no entry). */
+static const struct flag exec_flags[] = {
+    {"console-socket", 0, true, T_NONE},
+    {"pid-file", 0, true, T_NONE},
+    {"preserve-fds", 0, true, T_NONE},
+    {"cwd", 0, true, T_NONE},
+    {"env", 'e', true, T_NONE},
+    {"env-file", 0, true, T_NONE}, /* crun */
+    {"user", 'u', true, T_NONE},
+    {"additional-gids", 'g', true, T_NONE},
+    {"process", 'p', true, T_NONE},
+    {"process-label", 0, true, T_NONE},
+    {"apparmor", 0, true, T_NONE},
+    {"cap", 'c', true, T_NONE},
+    {"cgroup", 0, true, T_NONE},
+    {"help", 'h', false, T_HELP},
+};
+
 static bool is_flag(const char *arg) { return arg[0] == '-' && arg[1] != '\0'; }
 
 static const struct flag *match_long(const struct flag *t, size_t n, const char *name,
@@ -145,6 +163,19 @@ static void parse_create(int argc, char *const argv[], int i, struct runtime_arg
 	}
 }
 
+/* exec's id is its first positional argument; what follows is the command. */
+static void parse_exec(int argc, char *const argv[], int i, struct runtime_args *a)
+{
+	while (i < argc && a->id == NULL && !a->incomplete) {
+		if (strcmp(argv[i], "--") == 0)
+			i++;
+		else if (is_flag(argv[i]))
+			i = parse_flag(exec_flags, N_ELEMENTS(exec_flags), argc, argv, i, a);
+		else
+			a->id = argv[i++];
+	}
+}
+
 static bool is_create(const char *cmd)
 {
 	return strcmp(cmd, "create") == 0 || strcmp(cmd, "run") == 0;
@@ -167,6 +198,8 @@ void runtime_args_parse(int argc, char *const argv[], struct runtime_args *out)
 		a.command = argv[i];
 		if (is_create(a.command))
 			parse_create(argc, argv, i + 1, &a);
+		else if (strcmp(a.command, "exec") == 0)
+			parse_exec(argc, argv, i + 1, &a);
 	}
 	*out = a;
 }
@@ -174,4 +207,10 @@ void runtime_args_parse(int argc, char *const argv[], struct runtime_args *out)
 bool runtime_args_wants_hook(const struct runtime_args *a)
 {
 	return a->command && is_create(a->command) && !a->help && !a->incomplete && a->id;
+}
+
+bool runtime_args_is_exec(const struct runtime_args *a)
+{
+	return a->command && strcmp(a->command, "exec") == 0 && a->id && !a->help &&
+	       !a->incomplete;
 }

@@ -11,7 +11,7 @@ struct runtime_args {
 	const char *command;	/* argv[cmd_index], or NULL */
 	const char *bundle;	/* --bundle/-b; NULL: the current directory */
 	const char *config;	/* crun's --config/-f, relative to the bundle; NULL: none */
-	const char *id;		/* create/run: the last positional argument */
+	const char *id;		/* create/run: the last positional argument; exec: the first */
 	const char *log;	/* global --log (crun may prefix it with "file:") */
 	const char *log_format; /* global --log-format; NULL: text */
 	bool help;		/* create/run --help/-h: the runtime only prints its help */
@@ -25,3 +25,5 @@ void runtime_args_parse(int argc, char *const argv[], struct runtime_args *out);
 
 /* create or run, with a usable command line: the bundle must get the hook. */
 bool runtime_args_wants_hook(const struct runtime_args *a);
+/* exec, with a usable command line: the joining process must be traced (runtime_join.c). */
+bool runtime_args_is_exec(const struct runtime_args *a);

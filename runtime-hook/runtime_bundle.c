@@ -175,7 +175,8 @@ static int check_hook_exists(const char *hook_path, struct oci_error **err)
 	return 0;
 }
 
-static int read_config(const char *path, struct stat *st, struct json **doc, struct oci_error **err)
+int runtime_bundle_read(const char *path, struct stat *st, struct json **doc,
+			struct oci_error **err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	cleanup_free char *buf = NULL;
@@ -269,7 +270,7 @@ int runtime_bundle_prepare(const struct runtime_config *cfg, const char *bundle,
 	size_t len;
 	int rc;
 
-	if (read_config(path, &st, &doc, err) < 0)
+	if (runtime_bundle_read(path, &st, &doc, err) < 0)
 		return -1;
 	rc = runtime_bundle_traced(cfg, doc, err);
 	if (rc > 0)
@@ -283,4 +284,19 @@ int runtime_bundle_prepare(const struct runtime_config *cfg, const char *bundle,
 	    replace_file(path, &st, buf, len, err) < 0)
 		return -1;
 	return 1;
+}
+
+const struct json *runtime_bundle_hook(const struct json *doc, const char *hook_path)
+{
+	const struct json *list = json_get(json_get(doc, "hooks"), "prestart");
+
+	if (list == NULL || list->type != JSON_ARRAY || hook_path == NULL)
+		return NULL;
+	for (size_t i = 0; i < list->len; i++) {
+		const struct json *p = json_get(list->items[i], "path");
+
+		if (p && p->type == JSON_STRING && strcmp(p->text, hook_path) == 0)
+			return list->items[i];
+	}
+	return NULL;
 }

@@ -6,6 +6,8 @@
  * shared by several bundles) is never written. */
 #pragma once
 
+#include <sys/stat.h>
+
 #include "error.h"
 #include "json.h"
 #include "runtime_config.h"
@@ -28,5 +30,11 @@ int runtime_bundle_add_hook(struct json *doc, const struct runtime_config *cfg,
 /* The whole job for `create`/`run`: bundle NULL is the current directory, config_name
  * (crun's --config; NULL: config.json) is relative to the bundle unless absolute. 1 when the
  * file was rewritten, 0 when nothing had to change, -1 with the bundle untouched. */
+/* Read and parse a config.json (bounded); errors name the file. */
+int runtime_bundle_read(const char *path, struct stat *st, struct json **doc,
+			struct oci_error **err);
+/* The hooks.prestart entry whose path is hook_path, or NULL. */
+const struct json *runtime_bundle_hook(const struct json *doc, const char *hook_path);
+
 int runtime_bundle_prepare(const struct runtime_config *cfg, const char *bundle,
 			   const char *config_name, struct oci_error **err);

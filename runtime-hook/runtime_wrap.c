@@ -14,6 +14,7 @@
 #include "jsonw.h"
 #include "runtime_bundle.h"
 #include "runtime_config.h"
+#include "runtime_join.h"
 
 /* execvp()'s own fallback, for an environment without PATH (containerd sets one). */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -233,6 +234,9 @@ int runtime_wrap(int argc, char *argv[], const struct runtime_args *a, struct oc
 		return -1;
 	if (runtime_args_wants_hook(a) &&
 	    runtime_bundle_prepare(cfg, a->bundle, a->config, err) < 0)
+		return -1;
+	/* exec into a traced container: traced from here on, or the exec fails */
+	if (runtime_args_is_exec(a) && runtime_join(cfg, path, argv, a, err) < 0)
 		return -1;
 	return exec_runtime(path, cfg->runtime, argc, argv, err);
 }

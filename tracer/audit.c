@@ -398,6 +398,12 @@ static void write_field(struct jsonw *w, const struct audit_field *f)
 	case AUDIT_FIELD_UINT:
 		jsonw_uint64(w, f->u);
 		break;
+	case AUDIT_FIELD_STRINGS:
+		jsonw_array_open(w);
+		for (size_t i = 0; i < f->sv.n; i++)
+			jsonw_cstring(w, f->sv.v[i]);
+		jsonw_array_close(w);
+		break;
 	}
 }
 

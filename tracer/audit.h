@@ -75,6 +75,7 @@ enum audit_field_type {
 	AUDIT_FIELD_STRING,
 	AUDIT_FIELD_INT,
 	AUDIT_FIELD_UINT,
+	AUDIT_FIELD_STRINGS, /* an array of strings */
 };
 
 struct audit_field {
@@ -84,12 +85,18 @@ struct audit_field {
 		const char *s; /* not owned */
 		int64_t i;
 		uint64_t u;
+		struct {
+			const char *const *v; /* not owned */
+			size_t n;
+		} sv;
 	};
 };
 
 #define AUDIT_STR(k, v) ((struct audit_field){.key = (k), .type = AUDIT_FIELD_STRING, .s = (v)})
 #define AUDIT_INT(k, v) ((struct audit_field){.key = (k), .type = AUDIT_FIELD_INT, .i = (v)})
 #define AUDIT_UINT(k, v) ((struct audit_field){.key = (k), .type = AUDIT_FIELD_UINT, .u = (v)})
+#define AUDIT_STRV(k, v, c) \
+	((struct audit_field){.key = (k), .type = AUDIT_FIELD_STRINGS, .sv = {(v), (c)}})
 
 /* A lifecycle event: "attach", "armed", "exec", "clone", "fork", "vfork", "exit",
  * "exit_group", "detach" (docs/audit-format.md lists the fields each one carries). Fields

@@ -124,8 +124,14 @@ static void arm_in_kernel(struct session *s, struct tracee *t)
 /* An exec arms the task: the policy applies to the program from its first instruction. */
 static struct restart on_exec(struct session *s, struct tracee *t, pid_t former)
 {
+	struct proc_ns ns;
+
 	t->flags &= ~TRACEE_F_NEW;
 	t->tgid = t->tid; /* after an exec the task is its group's leader */
+	if (!t->armed && s->arm_mnt.ino &&
+	    (proc_ns_id(t->tid, "mnt", &ns) < 0 || ns.ino != s->arm_mnt.ino ||
+	     ns.dev != s->arm_mnt.dev))
+		return RESUME(0); /* the runtime's own exec, outside the container */
 	if (!t->armed) {
 		log_debug("exec by %d: policy armed", t->tid);
 		arm_in_kernel(s, t);

@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "decode.h"
 #include "log.h"
+#include "procfs.h"
 #include "profile.h"
 
 void observe_attach(struct session *s, pid_t pid)
@@ -31,10 +32,43 @@ void observe_attach(struct session *s, pid_t pid)
 	audit_event(s->audit, "attach", pid, pid, f, N_ELEMENTS(f));
 }
 
+#define ARGV_MAX 32
+#define CMDLINE_MAX 4096
+
+static uint64_t status_id(pid_t pid, const char *key)
+{
+	char value[64];
+
+	/* the real id: the first of "real effective saved fs" */
+	if (proc_status_field(pid, key, value, sizeof(value)) != 0)
+		return (uint64_t)-1;
+	return strtoull(value, NULL, 10);
+}
+
+/* Who the armed process is: its argv, real uid and gid, cwd, read from /proc (bounded) right
+ * after its exec, before it ran an instruction. */
 void observe_armed(struct session *s, struct tracee *t)
 {
-	if (s->audit)
-		audit_event(s->audit, "armed", tracee_tgid(t), t->tid, NULL, 0);
+	char cmdline[CMDLINE_MAX], path[64], cwd[4096];
+	const char *argv[ARGV_MAX];
+	size_t argc = 0;
+	ssize_t n;
+
+	if (s->audit == NULL)
+		return;
+	proc_cmdline(t->tid, cmdline, sizeof(cmdline), argv, ARGV_MAX, &argc);
+	snprintf(path, sizeof(path), "/proc/%d/cwd", t->tid);
+	n = readlink(path, cwd, sizeof(cwd) - 1);
+	cwd[n > 0 ? n : 0] = '\0';
+	struct audit_field f[] = {
+		AUDIT_STRV("argv", argv, argc),
+		AUDIT_UINT("uid", status_id(t->tid, "Uid")),
+		AUDIT_UINT("gid", status_id(t->tid, "Gid")),
+		AUDIT_STR("cwd", n > 0 ? cwd : NULL),
+	};
+
+	audit_event(s->audit, s->join ? "join" : "armed", tracee_tgid(t), t->tid, f,
+		    N_ELEMENTS(f));
 }
 
 void observe_exec(struct session *s, struct tracee *t, pid_t former)

@@ -9,3 +9,16 @@
  * 0 when found, 1 when the file has no such line, -1 (errno) when it cannot be read: the
  * task is gone. */
 int proc_status_field(pid_t pid, const char *key, char *out, size_t size);
+
+/* The process's argv from /proc/PID/cmdline: one read of at most size-1 bytes into buf, at
+ * most `max` arguments pointed to from argv (into buf). 0, or -1: gone. */
+int proc_cmdline(pid_t pid, char *buf, size_t size, const char **argv, size_t max, size_t *n);
+
+/* A namespace's identity (the device and inode of /proc/PID/ns/NS). */
+struct proc_ns {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* The namespace of kind `ns` ("mnt", "pid") of a task: 0, or -1 when it is gone. */
+int proc_ns_id(pid_t pid, const char *ns, struct proc_ns *out);

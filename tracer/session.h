@@ -8,6 +8,7 @@
 
 #include "compile.h"
 #include "policy.h"
+#include "procfs.h"
 #include "summary.h"
 #include "tracee.h"
 
@@ -29,6 +30,10 @@ struct session {
 	const struct oci_filter *arm_filter; /* borrowed; OCI_COMPILE_ENFORCE, same slots: stacked
 					      * on it when a task arms (enforce mode), so that the
 					      * kernel applies KILL and TRAP itself; may be NULL */
+	bool join; /* the session follows a process joining a running container (runc exec): its
+		    * arming exec writes "join", not "armed" */
+	struct proc_ns arm_mnt; /* ino != 0: only an exec inside this mount namespace (the
+				  * container's) arms a task; before, it is the runtime's */
 	bool arm_default; /* armed-ness of a task whose creator cannot be found: set once any
 			   * task armed (its program exec'd, or --arm-now) */
 	bool syscall_stops; /* resume with PTRACE_SYSCALL: audit-level all, profiling */

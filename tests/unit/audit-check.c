@@ -361,7 +361,24 @@ static const struct key_rule attach_keys[] = {
     {"level", false, is_level},
     {"policy", false, is_string},
 };
-static const struct key_rule armed_keys[] = {TASK_KEYS, {"mode", false, is_mode_name}};
+static int is_string_array(const struct json *v, char **why)
+{
+	if (want_type(v, JSON_ARRAY, why) < 0)
+		return -1;
+	for (size_t i = 0; i < v->len; i++)
+		if (is_string(v->items[i], why) < 0)
+			return -1;
+	return 0;
+}
+
+static const struct key_rule armed_keys[] = {
+    TASK_KEYS,
+    {"mode", false, is_mode_name},
+    {"argv", false, is_string_array},
+    {"uid", false, is_uint},
+    {"gid", false, is_uint},
+    {"cwd", false, is_string_or_null},
+};
 static const struct key_rule exec_keys[] = {
     TASK_KEYS,
     {"path", true, is_string_or_null},
@@ -398,7 +415,7 @@ static const struct {
 	size_t n;
 } events[] = {
     EVENT("syscall", syscall_keys),	  EVENT("attach", attach_keys),
-    EVENT("armed", armed_keys),		  EVENT("exec", exec_keys),
+    EVENT("armed", armed_keys),		  EVENT("join", armed_keys),		  EVENT("exec", exec_keys),
     EVENT("clone", clone_keys),		  EVENT("fork", clone_keys),
     EVENT("vfork", clone_keys),		  EVENT("exit", exit_keys),
     EVENT("exit_group", exit_group_keys), EVENT("detach", detach_keys),
