@@ -36,6 +36,8 @@
  *                        of the new namespace) calls getppid and execs "getppid"
  *   chmod PATH MODE      fchmodat(AT_FDCWD, PATH, MODE (octal)); "fchmodat MODE = RES, mode
  *                        now MODE"
+ *   patch-tracer OFFSET  open /proc/TRACER/mem (TracerPid) and write "xor %eax,%eax; ret" at
+ *                        the tracer's load address + OFFSET, then call getppid
  *   zombie-leader        the leader pthread_exit()s; once it is a zombie a thread prints
  *                        "ready PID", reads a line and calls getppid
  *   exec-race N          N rounds: a child whose threads create threads in a loop while one
@@ -556,6 +558,68 @@ static void do_chmod(const char *path, const char *mode)
 	say("fchmodat %s = %s, mode now %04o", mode, res(r), st.st_mode & 07777);
 }
 
+/* ---- patch-tracer ---- */
+
+static long status_field(const char *path, const char *key)
+{
+	char buf[4096], *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, key);
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
+}
+
+/* The tracer is a process like any other: with the same uid (and no Yama) its memory is
+ * writable through /proc/PID/mem. Overwrite the first bytes of its function at OFFSET (from
+ * its load address) with "xor %eax,%eax; ret", then call getppid. */
+static void patch_tracer(const char *offset)
+{
+	char path[64], line[512], exe[4096], target[4096];
+	long tracer = status_field("/proc/self/status", "TracerPid:");
+	unsigned long base = 0, start;
+	unsigned long long off;
+	FILE *maps;
+	ssize_t n;
+	int fd;
+
+	say("tracer = %s", tracer > 0 ? "found" : "none");
+	if (tracer <= 0)
+		exit(0);
+	snprintf(path, sizeof(path), "/proc/%ld/exe", tracer);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0)
+		fail("readlink %s: %m", path);
+	exe[n] = '\0';
+	snprintf(path, sizeof(path), "/proc/%ld/maps", tracer);
+	maps = fopen(path, "re");
+	if (maps == NULL)
+		fail("%s: %m", path);
+	while (fgets(line, sizeof(line), maps))
+		if (sscanf(line, "%lx-%*x %*s %llx %*s %*s %4095s", &start, &off, target) == 3 &&
+		    off == 0 && strcmp(target, exe) == 0) {
+			base = start;
+			break;
+		}
+	fclose(maps);
+	if (base == 0)
+		fail("no mapping of %s in the tracer", exe);
+	snprintf(path, sizeof(path), "/proc/%ld/mem", tracer);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	say("open tracer mem = %s", res(fd < 0 ? -errno : 0));
+	if (fd < 0)
+		exit(0);
+	n = pwrite(fd, "\x31\xc0\xc3", 3, (off_t)(base + strtoul(offset, NULL, 0)));
+	say("patch tracer = %s", res(n == 3 ? 0 : -errno));
+	close(fd);
+	do_getppid();
+}
+
 /* ---- zombie-leader ---- */
 
 static pid_t leader_tid;
@@ -680,6 +744,8 @@ int main(int argc, char **argv, char **envp)
 		newns();
 	else if (!strcmp(m, "chmod") && argc == 4)
 		do_chmod(argv[2], argv[3]);
+	else if (!strcmp(m, "patch-tracer") && argc == 3)
+		patch_tracer(argv[2]);
 	else if (!strcmp(m, "zombie-leader"))
 		zombie_leader();
 	else if (!strcmp(m, "memfd-exec"))

@@ -114,6 +114,25 @@ same "matcher: fchmodat(04755) under 'no S_ISUID, log 04755'" \
 chmod 0644 "$T/victim"
 
 # ---------------------------------------------------------------------------------------
+# 1b. The tracer itself is a process the workload can reach: same uid, dumpable, no Yama. A
+#     root workload under `octrace run` opens /proc/TRACER/mem and turns octrace's
+#     enforce_seccomp_stop() into "return RESUME(0)": every denied call then runs. (The
+#     workload needs only the offset of that function in the octrace binary, which it can
+#     read as well as nm does.)
+if command -v nm >/dev/null; then
+	off=$(nm "$OCTRACE" | awk '$3 == "enforce_seccomp_stop" { print "0x" $1 }')
+	both "$T/p.json" "$R" patch-tracer "$off"
+	is "$KOUT" "tracer = none" "patch the tracer: no tracer under the kernel"
+	[[ $OCT_OUT != *"patch tracer = ok"* && $OCT_OUT != *"getppid = ok"* ]]
+	ok $? "patch the tracer: the workload cannot write octrace's code, and getppid stays denied" \
+		"octrace: $(tr '\n' ';' <<<"$OCT_OUT") stderr: $OCT_ERR"
+	[[ $OCT_OUT == *"getppid = ok"* ]] &&
+		diag "HOLE: the workload patched octrace through /proc/TRACER/mem; getppid RAN"
+else
+	skip "patch the tracer: nm (binutils) is not installed"
+fi
+
+# ---------------------------------------------------------------------------------------
 # 2. The guards come first in both of octrace's filters and answer TRACE, so for clone
 #    (CLONE_UNTRACED), clone3 and ptrace the policy's KILL is octrace's, not the kernel's,
 #    and a filter of the workload's own answering ERRNO outranks it: the process lives.
