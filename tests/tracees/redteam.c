@@ -8,6 +8,7 @@
  *                        then run MODE
  *   hello                print "hello"
  *   getppid              print "getppid = RES"
+ *   traced               print "traced = yes|no" (TracerPid), then "getppid = RES"
  *   listener-exec        install a filter of its own sending getppid to a user-notification
  *                        listener (before any exec: not armed under `attach`), keep the fd
  *                        across the exec of "notify-stage2 FD"
@@ -715,6 +716,10 @@ int main(int argc, char **argv, char **envp)
 		return 0;
 	else if (!strcmp(m, "getppid"))
 		do_getppid();
+	else if (!strcmp(m, "traced")) {
+		say("traced = %s", status_field("/proc/self/status", "TracerPid:") > 0 ? "yes" : "no");
+		do_getppid();
+	}
 	else if (!strcmp(m, "listener-exec"))
 		listener_exec();
 	else if (!strcmp(m, "notify-stage2") && argc == 3)

@@ -249,6 +249,57 @@ is "$rest" "" "SIGKILL of octrace: no getppid ever succeeded"
 [ -z "$child" ] || wait_gone "$child" 10
 ok $? "SIGKILL of octrace: the workload is killed with it (EXITKILL)"
 
+# Killing octrace while it starts: before the seize the child only waits for EOF on a pipe,
+# which octrace's death also gives, so the command runs untraced and unconfined. SIGKILL as
+# soon as octrace has forked its child (observed in /proc), 30 times; then SIGTERM (the
+# command ignoring it, so that octrace's forwarding is harmless) at a varying moment, 200
+# times, which can also land in the first injection (its PTRACE_INTERRUPT of the root aborts
+# it, and the registers are not put back).
+# startup_kill SIG N: OUTCOMES, "count x status:output" lines, one per distinct outcome.
+startup_kill() {
+	local sig=$1 n=$2 i j d st c
+	declare -A seen=()
+	for ((i = 0; i < n; i++)); do
+		rm -f "$T/sk.out"
+		if [ "$sig" = TERM ]; then
+			(trap '' TERM; exec "$OCTRACE" run --policy "$T/p.json" -- "$R" traced) \
+				>"$T/sk.out" 2>/dev/null &
+			d=$((RANDOM % 100))
+			for ((j = 0; j < d; j++)); do :; done
+		else
+			"$OCTRACE" run --policy "$T/p.json" -- "$R" traced >"$T/sk.out" 2>/dev/null &
+			for ((j = 0; j < 20000; j++)); do # until octrace has forked the command
+				c=''
+				read -r c 2>/dev/null <"/proc/$!/task/$!/children" # no newline: status 1
+				[ -n "$c" ] && break
+				[ -e "/proc/$!/task/$!/children" ] || break
+			done
+		fi
+		kill -"$sig" $! 2>/dev/null
+		wait $! 2>/dev/null
+		st=$?
+		# the command may outlive octrace: wait for the pipe's last writer
+		seen["$st:$(timeout 10 cat "$T/sk.out" 2>/dev/null | tr '\n' ' ')"]+=x
+	done
+	OUTCOMES=$(for k in "${!seen[@]}"; do echo "${#seen[$k]} x $k"; done | sort -rn)
+}
+startup_kill KILL 30
+diag "SIGKILL of octrace once it has forked the command (30 runs), outcomes: $OUTCOMES"
+! grep -q "traced = no" <<<"$OUTCOMES"
+ok $? "SIGKILL of octrace during start-up: the command never runs untraced" \
+	"$(grep "traced = no" <<<"$OUTCOMES")"
+startup_kill TERM 200
+diag "SIGTERM to octrace during start-up (200 runs), outcomes: $OUTCOMES"
+! grep -q "traced = no" <<<"$OUTCOMES"
+ok $? "SIGTERM to octrace during start-up: the command never runs untraced" \
+	"$(grep "traced = no" <<<"$OUTCOMES")"
+! grep -Eq "x 125:.+" <<<"$OUTCOMES"
+ok $? "SIGTERM to octrace during start-up: exit 125 (could not attach) only when the command did not run" \
+	"$(grep -E "x 125:.+" <<<"$OUTCOMES")"
+! grep -Eq "x (139|135|134|132):" <<<"$OUTCOMES"
+ok $? "SIGTERM to octrace during start-up: the command never crashes" \
+	"$(grep -E "x (139|135|134|132):" <<<"$OUTCOMES")"
+
 # ---------------------------------------------------------------------------------------
 # 9. attach: the time before the arming exec belongs to the workload.
 every_thread_traced() {
