@@ -22,14 +22,17 @@
  *   stop-exec N          N children each exec "hello" while this process SIGSTOPs and
  *                        SIGCONTs them during their exec; "stop-exec: N of N exec'd fine" or
  *                        one line per child that did not exit 0
+ *   kill-exec N          the same with SIGKILL: "stop-exec: K of K exec'd fine, the others
+ *                        killed"
  *   guard-own NAME...    per NAME (ptrace, clone3, untraced), in a child: a filter of its own
  *                        answering ERRNO(EIO) for that syscall, then the call (PTRACE_TRACEME;
  *                        clone3 of a child that exits; clone(CLONE_UNTRACED|SIGCHLD))
  *   flood N FIRST STEP   N raw syscalls numbered FIRST, FIRST+STEP, ...; "flood done", then
  *                        read one line
  *   churn N              N threads each creating and joining threads in a loop that call
- *                        getppid; "denied all" once every one of them was denied; "escaped" if
- *                        a getppid succeeded after another had been denied
+ *                        getppid, until one of them is denied; "denied all" once every one of
+ *                        them was denied; "escaped" if a getppid succeeded after another had
+ *                        been denied
  *   zombie               (with ready) a child that has exited and is not reaped yet
  *   clone-parent         clone(CLONE_PARENT) a child (a sibling, out of this subtree) that
  *                        outlives it, calls getppid, then execs "getppid"
@@ -239,9 +242,9 @@ static void ownerr_exec(void)
 
 /* ---- stop-exec ---- */
 
-static void stop_exec(int n)
+static void stop_exec(int n, int sig)
 {
-	int bad = 0;
+	int bad = 0, killed = 0;
 
 	for (int i = 0; i < n; i++) {
 		int p[2], st;
@@ -266,7 +269,7 @@ static void stop_exec(int n)
 		if (read(p[0], &c, 1) != 1)
 			fail("read: %m");
 		close(p[0]);
-		kill(child, SIGSTOP); /* lands before, during or after its exec */
+		kill(child, sig); /* lands before, during or after its exec */
 		if (waitpid(child, &st, WUNTRACED) != child)
 			fail("waitpid: %m");
 		if (WIFSTOPPED(st)) {
@@ -274,13 +277,16 @@ static void stop_exec(int n)
 			if (waitpid(child, &st, 0) != child)
 				fail("waitpid: %m");
 		}
-		if (st != 0) {
+		if (sig == SIGKILL && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+			killed++;
+		} else if (st != 0) {
 			say("stop-exec: child %d: %s", i, death(st));
 			bad++;
 		}
 	}
 	if (bad == 0)
-		say("stop-exec: %d of %d exec'd fine", n, n);
+		say("stop-exec: %d of %d exec'd fine%s", n - killed, n - killed,
+		    sig == SIGKILL ? ", the others killed" : "");
 }
 
 /* ---- guard-own ---- */
@@ -352,6 +358,7 @@ static void *churner(void *arg)
 			mine = 1;
 			if (atomic_fetch_add(&n_denied, 1) + 1 == n_churn)
 				say("denied all");
+			break; /* denied: stop loading the CPUs octrace needs for the others */
 		}
 	}
 	return arg;
@@ -731,7 +738,9 @@ int main(int argc, char **argv, char **envp)
 	else if (!strcmp(m, "ownerr-exec"))
 		ownerr_exec();
 	else if (!strcmp(m, "stop-exec") && argc == 3)
-		stop_exec(atoi(argv[2]));
+		stop_exec(atoi(argv[2]), SIGSTOP);
+	else if (!strcmp(m, "kill-exec") && argc == 3)
+		stop_exec(atoi(argv[2]), SIGKILL);
 	else if (!strcmp(m, "guard-own"))
 		for (int i = 2; i < argc; i++)
 			probe_child(argv[i], guard_probe, argv[i], 10);
