@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpf.h"
 #include "cleanup.h"
 #include "guard.h"
 #include "json.h"
@@ -389,6 +390,28 @@ static int build(struct compiler *c, struct oci_filter *f, struct oci_error **er
 		return -1;
 	f->flags = c->p->filter_flags;
 	return 0;
+}
+
+/* Where libseccomp's program starts: after the reserved and guard prefixes in tracer modes. */
+static size_t policy_start(const struct oci_filter *f)
+{
+	size_t n_guard = 0, n_reserved = N_ELEMENTS(reserved_prefix);
+
+	oci_guard_prefix(&n_guard);
+	if (f->len > n_reserved + n_guard &&
+	    memcmp(f->insns, reserved_prefix, sizeof(reserved_prefix)) == 0)
+		return n_reserved + n_guard;
+	return 0;
+}
+
+uint32_t oci_filter_policy_verdict(const struct oci_filter *f, uint32_t audit_arch, int nr,
+				   const uint64_t args[6], uint64_t ip)
+{
+	struct seccomp_data d = { .nr = nr, .arch = audit_arch, .instruction_pointer = ip };
+	size_t start = policy_start(f);
+
+	memcpy(d.args, args, sizeof(d.args));
+	return bpf_run(f->insns + start, f->len - start, &d);
 }
 
 /* The enforce-mode program is the tracer-mode one with the return values of the slots whose

@@ -65,6 +65,13 @@ struct oci_filter {
 /* `tracer` (OCI_COMPILE_TRACER) as OCI_COMPILE_ENFORCE compiles it, without compiling again. */
 int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **out);
 
+/* The policy's own verdict on a syscall, computed by running the filter's policy program (not
+ * its reserved and guard prefixes) in userspace: exactly what the kernel's copy of the same
+ * program answers, whatever the tracee's own filters made the stop's data say. The raw
+ * SECCOMP_RET_* value (tracer modes: ALLOW, or TRACE with a slot's data). */
+uint32_t oci_filter_policy_verdict(const struct oci_filter *f, uint32_t audit_arch, int nr,
+				   const uint64_t args[6], uint64_t ip);
+
 /* The actions OCI_COMPILE_ENFORCE leaves to the kernel. */
 static inline bool oci_action_in_kernel(enum oci_action a)
 {

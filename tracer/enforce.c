@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <linux/audit.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -97,15 +98,47 @@ static bool allows(enum oci_action a)
 	return a == OCI_ACT_ALLOW || a == OCI_ACT_LOG || a == OCI_ACT_TRACE;
 }
 
-/* The policy's verdict on the syscall as it stands. */
+/* The rule that made the decision, for the audit log: the matcher names it; when it does not
+ * agree with the filter (libseccomp's known miscompilations, see oci/match.c) the filter's
+ * answer stands and the rule is reported as the default. */
+static int rule_of(const struct session *s, uint32_t arch, int nr, const uint64_t args[6],
+		   const struct decision *d)
+{
+	enum oci_action action;
+	uint32_t errno_ret;
+	int rule;
+
+	if (s->audit == NULL)
+		return -1;
+	rule = oci_policy_match(s->policy, arch, nr, args, &action, &errno_ret);
+	return action == d->action && errno_ret == d->errno_ret ? rule : -1;
+}
+
+/* The policy's verdict on the syscall as it stands: its compiled program, run in userspace on
+ * the syscall's arch, number, arguments and address — exactly the kernel's answer. */
 static void policy_verdict(const struct session *s, const struct __ptrace_syscall_info *info,
 			   const uint64_t args[6], struct decision *d)
 {
-	d->rule = oci_policy_match(s->policy, info->arch, (int)info->seccomp.nr, args, &d->action,
-				   &d->errno_ret);
-	d->slot = oci_filter_find_slot(s->filter, d->action, d->errno_ret, d->rule == -2,
-				       info->seccomp.ret_data);
+	int nr = (int)info->seccomp.nr;
+	uint32_t ret = oci_filter_policy_verdict(s->filter, info->arch, nr, args,
+						 info->instruction_pointer);
+	const struct oci_slot *slot = oci_filter_slot(s->filter, ret & SECCOMP_RET_DATA);
+
 	d->guard = OCI_GUARD_NONE;
+	if ((ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE && slot) {
+		d->slot = slot;
+		d->action = slot->action;
+		d->errno_ret = slot->errno_ret;
+		d->rule = slot->is_bad_arch ? -2 : rule_of(s, info->arch, nr, args, d);
+		return;
+	}
+	/* ALLOW (nothing else comes out of a tracer-mode program; an invalid program allows
+	 * nothing: it is treated as the strictest answer there is) */
+	d->slot = NULL;
+	d->action = (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW ? OCI_ACT_ALLOW
+									 : OCI_ACT_KILL_PROCESS;
+	d->errno_ret = 0;
+	d->rule = -1;
 }
 
 /* Which guard applies to an armed or unarmed task. Before its program's exec a task is the

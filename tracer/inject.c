@@ -253,13 +253,15 @@ static int syscall_failed(long ret, const char *what, pid_t tid, struct oci_erro
 /* Whether the enforce-mode filter would kill or trap this native syscall in the kernel. */
 static bool kernel_acts_on(const struct session *s, long nr, const uint64_t args[6])
 {
-	enum oci_action action;
-	uint32_t errno_ret;
+	uint32_t ret;
+	const struct oci_slot *slot;
 
-	if (s->policy == NULL || s->arm_filter == NULL)
+	if (s->filter == NULL || s->arm_filter == NULL)
 		return false;
-	oci_policy_match(s->policy, AUDIT_ARCH_X86_64, (int)nr, args, &action, &errno_ret);
-	return oci_action_in_kernel(action);
+	ret = oci_filter_policy_verdict(s->filter, AUDIT_ARCH_X86_64, (int)nr, args, 0);
+	slot = oci_filter_slot(s->filter, ret & SECCOMP_RET_DATA);
+	return (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE && slot &&
+	       oci_action_in_kernel(slot->action);
 }
 
 /* mmap a scratch page, write the program, seccomp(TSYNC), munmap. */

@@ -324,6 +324,9 @@ void session_loop(struct session *s)
 {
 	struct report batch[64];
 
+	/* from now on a stop request may interrupt a task to wake the loop; not during the
+	 * attach, where an interrupt would cut an injection short */
+	wake_target = s->root;
 	for (;;) {
 		int n;
 
@@ -352,12 +355,12 @@ static void stop_handler(int sig)
 	errno = saved;
 }
 
-void session_install_signal_handlers(pid_t wake_tid)
+void session_install_signal_handlers(void)
 {
 	struct sigaction sa = { .sa_handler = stop_handler }; /* no SA_RESTART: EINTR wakes */
 	const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 
-	wake_target = wake_tid;
+	wake_target = 0;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -286,16 +287,25 @@ static void drop_privileges(void)
 		log_warn_errno("dropping capabilities");
 }
 
-/* The child: wait (blocked in read) until the tracer has attached and armed, then exec. */
+#define GO_BYTE 'g'
+
+/* The child: wait (blocked in read) until the tracer has attached and armed, then exec. Only
+ * the tracer's explicit go byte starts CMD: if octrace dies first (EOF), CMD never runs
+ * untraced, and it dies with octrace before it was ever resumed. */
 static void __attribute__((noreturn)) run_child(int go_fd, char **argv)
 {
-	char c;
+	char c = 0;
 	sigset_t none;
+	ssize_t n;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	while (read(go_fd, &c, 1) < 0 && errno == EINTR)
+	while ((n = read(go_fd, &c, 1)) < 0 && errno == EINTR)
 		;
+	if (n != 1 || c != GO_BYTE)
+		_exit(EXIT_TRACER);
+	/* traced now: what octrace's death does to CMD is ptrace's business (EXITKILL) */
+	prctl(PR_SET_PDEATHSIG, 0);
 	execvp(argv[0], argv);
 	int code = errno == ENOENT ? 127 : 126;
 
@@ -314,10 +324,15 @@ static int cmd_run(const struct options *o, struct plan *p)
 		return usage_error("%s", "run: missing CMD");
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return log_warn_errno("pipe"), EXIT_TRACER;
+	pid_t tracer = getpid();
+
 	pid = fork();
 	if (pid < 0)
 		return log_warn_errno("fork"), EXIT_TRACER;
 	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != tracer) /* octrace died before PR_SET_PDEATHSIG took */
+			_exit(EXIT_TRACER);
 		close(go[1]);
 		run_child(go[0], o->args);
 	}
@@ -332,7 +347,11 @@ static int cmd_run(const struct options *o, struct plan *p)
 		return EXIT_TRACER;
 	}
 	observe_attach(&s, pid);
-	close(go[1]); /* EOF: the child goes on to exec CMD */
+	if (write(go[1], &(char){ GO_BYTE }, 1) != 1) {
+		log_warn_errno("starting %s", o->args[0]);
+		kill(pid, SIGKILL);
+	}
+	close(go[1]);
 	return finish_session(&s, o);
 }
 

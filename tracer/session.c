@@ -31,7 +31,7 @@ void session_start(struct session *s, const struct session_config *c)
 	s->syscall_stops = c->profile || (c->audit && audit_level(c->audit) == AUDIT_ALL);
 	s->detach_on_stop = c->detach_on_stop;
 	s->forward_stop = c->forward_stop;
-	session_install_signal_handlers(c->root);
+	session_install_signal_handlers();
 	/* an audit log on a pipe with no reader: EPIPE, not death. Set in the tracer only: a
 	 * command it starts keeps the disposition it was given. */
 	signal(SIGPIPE, SIG_IGN);

@@ -105,7 +105,7 @@ void session_loop(struct session *s);
 
 /* Set from signal handlers; checked by the loop. */
 extern volatile sig_atomic_t session_stop_signal;
-void session_install_signal_handlers(pid_t wake_tid);
+void session_install_signal_handlers(void);
 
 /* The session's result as a process exit status: the root's code, or 128+signal. */
 int session_exit_code(const struct session *s);

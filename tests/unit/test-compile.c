@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bpf-run.h"
+#include "bpf.h"
 #include "cleanup.h"
 #include "compile.h"
 #include "tap.h"

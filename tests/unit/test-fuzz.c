@@ -5,7 +5,7 @@
 #include <linux/audit.h>
 #include <string.h>
 
-#include "bpf-run.h"
+#include "bpf.h"
 #include "cleanup.h"
 #include "compile.h"
 #include "tap.h"

@@ -1,7 +1,7 @@
 /* Interprets the classic BPF that libseccomp emits (and a bit more: the whole ALU, scratch
  * memory, both jump sources), with the kernel's seccomp rules: 32-bit aligned loads inside
  * struct seccomp_data only, forward jumps inside the program, a RET at the end. */
-#include "bpf-run.h"
+#include "bpf.h"
 
 #include <string.h>
 
