@@ -141,14 +141,15 @@ static void policy_verdict(const struct session *s, const struct __ptrace_syscal
 	d->rule = -1;
 }
 
-/* Which guard applies to an armed or unarmed task. Before its program's exec a task is the
- * runtime setting the container up (runc hands a listener to listenerPath then): only the
- * guards that keep tracing whole apply. */
-static enum oci_guard guard_for(const struct tracee *t, const struct __ptrace_syscall_info *info)
+/* Which guard applies. Every guard applies before the task's program is armed too: a
+ * listener made then survives the exec (docs/kernel-behaviours.md §16) — except when the
+ * policy itself names a listenerPath, for which the runtime makes one before the exec. */
+static enum oci_guard guard_for(const struct session *s, const struct tracee *t,
+				const struct __ptrace_syscall_info *info)
 {
 	enum oci_guard g = oci_guard_of(info->arch, (int)info->seccomp.nr, info->seccomp.args);
 
-	if (g == OCI_GUARD_LISTENER && !t->armed)
+	if (g == OCI_GUARD_LISTENER && !t->armed && s->policy->listener_path)
 		return OCI_GUARD_NONE;
 	return g;
 }
@@ -170,7 +171,7 @@ void enforce_decide(const struct session *s, const struct tracee *t,
 	policy_verdict(s, info, info->seccomp.args, d);
 	if (!allows(d->action))
 		return;
-	g = guard_for(t, info);
+	g = guard_for(s, t, info);
 	if (g != OCI_GUARD_NONE)
 		set_guard(d, g);
 	else if (d->action == OCI_ACT_ALLOW)
@@ -221,7 +222,7 @@ struct restart enforce_seccomp_stop(struct session *s, struct tracee *t)
 		return RESUME(0);
 	if (!t->armed) {
 		/* the runtime's setup: only the guards, not the policy */
-		enum oci_guard g = guard_for(t, &info);
+		enum oci_guard g = guard_for(s, t, &info);
 
 		if (g == OCI_GUARD_NONE)
 			return RESUME(0);
@@ -322,8 +323,13 @@ void enforce_fix_trap(struct session *s, struct tracee *t)
 	if (si.si_code != SYS_SECCOMP)
 		return;
 	if (si.si_syscall != OCI_NR_RESERVED_TRAP || !(t->flags & TRACEE_F_TRAP_PENDING)) {
-		/* the kernel trapped by itself: the policy's TRAP, or the tracee's own */
-		record_kernel_action(s, t, si.si_arch, si.si_syscall, is_trap);
+		/* the kernel trapped by itself: the policy's TRAP, or the tracee's own. A SIGSYS
+		 * a task queued to itself can say anything: only one whose syscall is the one
+		 * the task is in (the kernel rolls its registers back to it) is recorded */
+		long nr = ptrace(PTRACE_PEEKUSER, t->tid, REG_OFFSET(orig_rax), 0);
+
+		if (nr == si.si_syscall)
+			record_kernel_action(s, t, si.si_arch, si.si_syscall, is_trap);
 		return;
 	}
 	t->flags &= ~TRACEE_F_TRAP_PENDING;

@@ -15,6 +15,7 @@
 #include "inject.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -25,7 +26,9 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
+#include <sys/auxv.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "log.h"
@@ -43,6 +46,9 @@ struct injector {
 	uint64_t all_mask;
 	uint64_t syscall_ip;
 	bool mask_checked;
+	bool regs_saved; /* `saved` holds the task's own registers */
+	int resume_req; /* how the task was last resumed: PTRACE_SYSCALL or PTRACE_CONT */
+	int held_stop_sig; /* a stop signal that arrived meanwhile, raised again at the end */
 };
 
 static int fail_request(struct injector *in, const char *what, struct oci_error **err)
@@ -55,20 +61,43 @@ static int fail_request(struct injector *in, const char *what, struct oci_error 
 
 /* Wait for the injection's next stop. Anything else (PTRACE_EVENT_EXIT, death) means the
  * task is being killed: the session handles the report, the injection is over. */
-static int wait_stop(struct injector *in, int *status, struct oci_error **err)
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* Job control during the injection (every other signal is blocked): a SIGSTOP delivery is
+ * held back and the task resumed the way it was; a group-stop (another thread took the
+ * SIGSTOP) is left the same way. Both stops consume a pending interrupt: it is sent again.
+ * The signal is raised again once the task's own registers are back. */
+static int hold_job_control(struct injector *in, const struct report *r)
 {
 	pid_t tid = in->t->tid;
 
+	in->held_stop_sig = r->kind == REPORT_SIGNAL ? r->sig : SIGSTOP;
+	if (in->resume_req == PTRACE_CONT && ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0)
+		return -1;
+	return (int)ptrace(in->resume_req, tid, 0, 0);
+}
+
+static int wait_stop(struct injector *in, int *status, struct oci_error **err)
+{
+	pid_t tid = in->t->tid;
+	struct report r;
+
 	for (;;) {
-		pid_t r = waitpid(tid, status, __WALL);
+		pid_t w = waitpid(tid, status, __WALL);
 
-		if (r == tid)
-			break;
-		if (r < 0 && errno != EINTR)
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w != tid)
 			return oci_fail(err, errno, "task %d: waitpid: %s", tid, strerror(errno));
+		r = report_classify(tid, *status);
+		if (!((r.kind == REPORT_SIGNAL && is_stop_signal(r.sig)) ||
+		      r.kind == REPORT_GROUP_STOP) ||
+		    hold_job_control(in, &r) < 0)
+			break;
 	}
-	struct report r = report_classify(tid, *status);
-
 	if (!report_is_death(&r) && r.kind != REPORT_EXIT) {
 		tracee_stopped(in->t, &r);
 		return 0;
@@ -81,7 +110,12 @@ static int unexpected(struct injector *in, int status, struct oci_error **err)
 {
 	struct report r = report_classify(in->t->tid, status);
 
-	/* Let the session resume it normally; the injection cannot go on. */
+	/* Its own registers and mask back (never our injected ones), then let the session
+	 * resume it normally; the injection cannot go on. */
+	if (in->regs_saved) {
+		ptrace(PTRACE_SETREGS, in->t->tid, 0, &in->saved);
+		ptrace(PTRACE_SETSIGMASK, in->t->tid, sizeof(in->restore_mask), &in->restore_mask);
+	}
 	session_dispatch(in->s, &r, false);
 	return oci_fail(err, EPROTO, "task %d: unexpected stop 0x%x during filter injection",
 			in->t->tid, status);
@@ -91,6 +125,7 @@ static int step(struct injector *in, struct oci_error **err)
 {
 	int status;
 
+	in->resume_req = PTRACE_SYSCALL;
 	if (ptrace(PTRACE_SYSCALL, in->t->tid, 0, 0) < 0)
 		return fail_request(in, "PTRACE_SYSCALL", err);
 	tracee_set_state(in->t, TRACEE_RUNNING, REPORT_NONE);
@@ -163,6 +198,7 @@ static int finish(struct injector *in, struct oci_error **err)
 
 	if (ptrace(PTRACE_INTERRUPT, in->t->tid, 0, 0) < 0)
 		return fail_request(in, "PTRACE_INTERRUPT", err);
+	in->resume_req = PTRACE_CONT;
 	if (ptrace(PTRACE_CONT, in->t->tid, 0, 0) < 0)
 		return fail_request(in, "PTRACE_CONT", err);
 	tracee_set_state(in->t, TRACEE_RUNNING, REPORT_NONE);
@@ -177,32 +213,44 @@ static int finish(struct injector *in, struct oci_error **err)
 	return 0;
 }
 
+/* The vDSO's address from the kernel's own record, the auxiliary vector (AT_SYSINFO_EHDR), not
+ * from a text search in /proc/PID/maps, where a file a program maps can be named "[vdso]". Its
+ * size: the ELF program headers' extent, bounded. */
+static int vdso_base(pid_t tid, uint64_t *base)
+{
+	char path[64];
+	uint64_t auxv[2 * 64];
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, auxv, sizeof(auxv))) <= 0)
+		return -1;
+	for (size_t i = 0; i + 1 < (size_t)n / sizeof(*auxv); i += 2)
+		if (auxv[i] == AT_SYSINFO_EHDR && auxv[i + 1] != 0) {
+			*base = auxv[i + 1];
+			return 0;
+		}
+	return -1;
+}
+
 static int vdso_syscall_ip(pid_t tid, uint64_t *ip)
 {
-	char path[64], line[512];
-	unsigned long start = 0, end = 0;
-	cleanup_file FILE *maps = NULL;
-	cleanup_free unsigned char *buf = NULL;
+	cleanup_free unsigned char *buf = malloc(VDSO_SCAN_MAX);
+	uint64_t start;
+	size_t len = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", tid);
-	maps = fopen(path, "re");
-	if (maps == NULL)
+	if (buf == NULL || vdso_base(tid, &start) < 0)
 		return -1;
-	while (fgets(line, sizeof(line), maps))
-		if (strstr(line, "[vdso]") && sscanf(line, "%lx-%lx", &start, &end) == 2)
-			break;
-	if (end <= start)
-		return -1;
-	size_t len = end - start > VDSO_SCAN_MAX ? VDSO_SCAN_MAX : end - start;
-
-	buf = malloc(len);
-	if (buf == NULL || mem_read(tid, start, buf, len) < 0)
-		return -1;
-	unsigned char *hit = memmem(buf, len, "\x0f\x05", 2);
+	/* read page by page: the vDSO is two pages or so, the rest of the window unmapped */
+	while (len < VDSO_SCAN_MAX && mem_read(tid, start + len, buf + len, 4096) == 0)
+		len += 4096;
+	unsigned char *hit = len ? memmem(buf, len, "\x0f\x05", 2) : NULL;
 
 	if (hit == NULL)
 		return -1;
-	*ip = start + (hit - buf);
+	*ip = start + (uint64_t)(hit - buf);
 	return 0;
 }
 
@@ -237,6 +285,7 @@ static int begin(struct injector *in, struct oci_error **err)
 	if (ptrace(PTRACE_GETSIGMASK, tid, sizeof(in->saved_mask), &in->saved_mask) < 0)
 		return fail_request(in, "PTRACE_GETSIGMASK", err);
 	in->restore_mask = in->saved_mask;
+	in->regs_saved = true;
 	in->all_mask = ~0ull;
 	if (ptrace(PTRACE_SETSIGMASK, tid, sizeof(in->all_mask), &in->all_mask) < 0 ||
 	    ptrace(PTRACE_GETSIGMASK, tid, sizeof(in->all_mask), &in->all_mask) < 0)
@@ -325,6 +374,7 @@ static int settle(struct injector *in, struct oci_error **err)
 		return 0;
 	if (ptrace(PTRACE_INTERRUPT, in->t->tid, 0, 0) < 0)
 		return fail_request(in, "PTRACE_INTERRUPT", err);
+	in->resume_req = PTRACE_CONT;
 	if (ptrace(PTRACE_CONT, in->t->tid, 0, 0) < 0)
 		return fail_request(in, "PTRACE_CONT", err);
 	tracee_set_state(in->t, TRACEE_RUNNING, REPORT_NONE);
@@ -342,9 +392,14 @@ int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *
 	int rc;
 
 	if (settle(&in, err) < 0 || begin(&in, err) < 0)
-		return -1;
-	rc = install(&in, filter, err);
-	if (t->state == TRACEE_STOPPED && finish(&in, rc < 0 ? NULL : err) < 0)
-		return -1;
+		rc = -1;
+	else {
+		rc = install(&in, filter, err);
+		if (t->state == TRACEE_STOPPED && finish(&in, rc < 0 ? NULL : err) < 0)
+			rc = -1;
+	}
+	/* the stop it was sent meanwhile, now that it is itself again */
+	if (in.held_stop_sig && t->state == TRACEE_STOPPED)
+		syscall(SYS_tgkill, tracee_tgid(t), t->tid, in.held_stop_sig);
 	return rc;
 }

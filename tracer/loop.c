@@ -103,22 +103,23 @@ static struct tracee *route_exec(struct session *s, const struct report *r, pid_
 
 /* Stack the enforce-mode filter on the task (its only thread, after the exec), so that the
  * kernel itself applies the policy's KILL and TRAP actions from the program's first
- * instruction, with their precedence over any filter the program adds. If it cannot be
- * installed, the tracer-mode filter still sends those syscalls to octrace, which kills or
- * traps through the reserved numbers: still enforced, only no longer above a tracee's own
- * ERRNO (docs/kernel-behaviours.md §15). */
+ * instruction, with their precedence over any filter the program adds (docs/kernel-
+ * behaviours.md §15). A program that cannot get it — one that made its own filter refuse
+ * seccomp(2) before the exec, say — would run with those actions outranked by its own
+ * filters: it is killed instead (fail closed). */
 static void arm_in_kernel(struct session *s, struct tracee *t)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 
 	if (s->arm_filter == NULL || (t->flags & TRACEE_F_ARM_FILTER))
 		return;
-	if (inject_filter(s, t, s->arm_filter, &err) == 0)
+	if (inject_filter(s, t, s->arm_filter, &err) == 0) {
 		t->flags |= TRACEE_F_ARM_FILTER | TRACEE_F_FILTERED; /* it has every TRACE too */
-	else
-		log_warn("task %d: enforce-mode filter not installed (%s); KILL and TRAP go "
-			 "through octrace",
-			 t->tid, err ? err->msg : "?");
+		return;
+	}
+	log_warn("process %d: enforce-mode filter not installed (%s): killed", t->tid,
+		 err ? err->msg : "?");
+	kill(t->tid, SIGKILL);
 }
 
 /* An exec arms the task: the policy applies to the program from its first instruction. */
