@@ -417,18 +417,43 @@ uint32_t oci_filter_policy_verdict(const struct oci_filter *f, uint32_t audit_ar
 /* The enforce-mode program is the tracer-mode one with the return values of the slots whose
  * action the kernel applies itself replaced by that action: the same decision tree, so the two
  * filters agree on every syscall and on every slot. */
+/* The enforce-mode layout: the reserved numbers, libseccomp's program with each ALLOW turned
+ * into a jump to the guards, the guards, ALLOW. The policy comes first, so that its in-kernel
+ * KILL and TRAP outrank a guard's TRACE (and with it a tracee's own ERRNO) for the syscalls the
+ * guards watch; only what the policy allows reaches them. */
+static void guards_last(const struct oci_filter *tracer, struct sock_filter *insns, size_t *len)
+{
+	size_t n_guard = 0, n_res = N_ELEMENTS(reserved_prefix), start = policy_start(tracer);
+	const struct sock_filter *guard = oci_guard_prefix(&n_guard);
+	size_t n_lib = tracer->len - start, guard_at = n_res + n_lib;
+
+	memcpy(insns, tracer->insns, n_res * sizeof(*insns));
+	memcpy(insns + n_res, tracer->insns + start, n_lib * sizeof(*insns));
+	for (size_t i = n_res; i < guard_at; i++)
+		if (insns[i].code == (BPF_RET | BPF_K) && insns[i].k == SECCOMP_RET_ALLOW)
+			insns[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA,
+								(uint32_t)(guard_at - i - 1), 0, 0);
+	memcpy(insns + guard_at, guard, n_guard * sizeof(*insns));
+	insns[guard_at + n_guard] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	*len = guard_at + n_guard + 1;
+}
+
 int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **out)
 {
 	cleanup_oci_filter struct oci_filter *f = calloc(1, sizeof(*f));
 
-	if (f == NULL || (f->insns = malloc(tracer->len * sizeof(*f->insns))) == NULL ||
+	if (f == NULL || (f->insns = malloc((tracer->len + 1) * sizeof(*f->insns))) == NULL ||
 	    (f->slots = malloc((tracer->n_slots ? tracer->n_slots : 1) * sizeof(*f->slots))) == NULL)
 		abort();
-	memcpy(f->insns, tracer->insns, tracer->len * sizeof(*f->insns));
 	memcpy(f->slots, tracer->slots, tracer->n_slots * sizeof(*f->slots));
-	f->len = tracer->len;
 	f->n_slots = tracer->n_slots;
 	f->flags = tracer->flags;
+	if (policy_start(tracer) > 0 && tracer->len + 1 <= BPF_MAXINSNS) {
+		guards_last(tracer, f->insns, &f->len);
+	} else { /* no room for one more instruction: the tracer-mode layout */
+		memcpy(f->insns, tracer->insns, tracer->len * sizeof(*f->insns));
+		f->len = tracer->len;
+	}
 	for (size_t i = 0; i < f->len; i++) {
 		struct sock_filter *ins = &f->insns[i];
 		const struct oci_slot *s;

@@ -746,8 +746,9 @@ static void test_tracer_mode(void)
 		bool same_slots = en->n_slots == e.t->n_slots &&
 				  memcmp(en->slots, e.t->slots, en->n_slots * sizeof(*en->slots)) == 0;
 
-		ok(en->len == e.t->len && same_slots && en->flags == e.t->flags,
-		   "enforce mode: same length, slots and flags as tracer mode");
+		ok(en->len == e.t->len + 1 && same_slots && en->flags == e.t->flags,
+		   "enforce mode: one instruction more (the final ALLOW after the guards), same slots "
+		   "and flags as tracer mode");
 		ok(run_nr(en, AUDIT_ARCH_X86_64, nr_of(X86_64, "close")) == SECCOMP_RET_KILL_PROCESS &&
 		       run_nr(en, AUDIT_ARCH_I386, 3) == SECCOMP_RET_KILL_THREAD,
 		   "enforce mode: KILL_PROCESS and the bad-arch KILL_THREAD in the kernel");
@@ -755,16 +756,21 @@ static void test_tracer_mode(void)
 			       run_nr(e.t, AUDIT_ARCH_X86_64, nr_of(X86_64, "write")) &&
 		       run_nr(en, AUDIT_ARCH_X86_64, nr_of(X86_64, "open")) ==
 			       run_nr(e.t, AUDIT_ARCH_X86_64, nr_of(X86_64, "open")) &&
-		       run_nr(en, AUDIT_ARCH_X86_64, nr_of(X86_64, "stat")) == SECCOMP_RET_ALLOW &&
+		       run_nr(en, AUDIT_ARCH_X86_64, nr_of(X86_64, "stat")) == SECCOMP_RET_ALLOW,
+		   "enforce mode: ERRNO and TRACE still stop with tracer mode's data");
+		ok(run_nr(e.t, AUDIT_ARCH_X86_64, 435) ==
+			       (SECCOMP_RET_TRACE | (OCI_TRACE_DATA_GUARD + OCI_GUARD_CLONE3)) &&
 		       run_nr(en, AUDIT_ARCH_X86_64, 435) ==
-			       (SECCOMP_RET_TRACE | (OCI_TRACE_DATA_GUARD + OCI_GUARD_CLONE3)),
-		   "enforce mode: ERRNO and TRACE still stop with tracer mode's data, guards too");
+			       (SECCOMP_RET_TRACE | (OCI_TRACE_DATA_BASE + 1)),
+		   "enforce mode: the policy before the guards (clone3 under a default ERRNO)");
 		bool agree = true;
 
 		for (int nr = 0; nr < 460; nr++) {
 			uint32_t a = run_nr(en, AUDIT_ARCH_X86_64, nr), b = run_nr(e.t, AUDIT_ARCH_X86_64, nr);
 			const struct oci_slot *sl = oci_filter_slot(e.t, b & SECCOMP_RET_DATA);
 
+			if (sl && sl->guard != OCI_GUARD_NONE)
+				continue; /* the guard in one, the policy in the other: above */
 			if ((b & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE && sl &&
 			    oci_action_in_kernel(sl->action))
 				agree &= a == SECCOMP_RET_KILL_PROCESS;
@@ -772,6 +778,28 @@ static void test_tracer_mode(void)
 				agree &= a == b;
 		}
 		ok(agree, "enforce mode differs from tracer mode exactly where a slot is in-kernel");
+	}
+	oci_filter_free(en);
+	env_free(&e);
+
+	/* the guards after an allowing policy, and a policy KILL on a guarded call in the kernel */
+	if (!env_init(&e, "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['ptrace'],"
+			  "'action':'SCMP_ACT_KILL_PROCESS'}]}"))
+		return;
+	en = NULL;
+	if (oci_policy_compile(e.p, OCI_COMPILE_ENFORCE, NULL, &en, NULL) == 0) {
+		struct seccomp_data d = {.nr = 56, .arch = AUDIT_ARCH_X86_64, .args = {0x00800011}};
+
+		ok(run_nr(en, AUDIT_ARCH_X86_64, 435) ==
+			       (SECCOMP_RET_TRACE | (OCI_TRACE_DATA_GUARD + OCI_GUARD_CLONE3)) &&
+		       bpf_run(en->insns, en->len, &d) ==
+			       (SECCOMP_RET_TRACE | (OCI_TRACE_DATA_GUARD + OCI_GUARD_UNTRACED)) &&
+		       run_nr(en, AUDIT_ARCH_X86_64, 101) == SECCOMP_RET_KILL_PROCESS &&
+		       run_nr(en, AUDIT_ARCH_X86_64, 0) == SECCOMP_RET_ALLOW,
+		   "enforce mode: guards after an allowing policy; a policy KILL on ptrace(TRACEME) "
+		   "is the kernel's");
+	} else {
+		ok(false, "enforce mode compiles (ptrace KILL)");
 	}
 	oci_filter_free(en);
 	env_free(&e);
