@@ -24,11 +24,28 @@ static volatile pid_t wake_target;
 
 static void on_death(struct session *s, const struct report *r)
 {
-	observe_death(s, tracee_find(&s->tasks, r->tid), r->tid, r->status);
-	if (r->tid == s->root)
+	struct tracee *t = tracee_find(&s->tasks, r->tid);
+
+	observe_death(s, t, r->tid, r->status);
+	/* the root's status; a root whose leader was a zombie already when octrace attached is
+	 * never traced itself: its last thread's status is the process's */
+	if (r->tid == s->root ||
+	    (t && t->tgid == s->root && r->tid != s->root && !tracee_find(&s->tasks, s->root)))
 		s->root_status = r->status;
 	log_debug("task %d gone (%s %d)", r->tid, report_kind_name(r->kind), r->sig);
 	tracee_remove(&s->tasks, r->tid);
+}
+
+/* A root whose leader was a zombie already when octrace attached is not traced itself, and
+ * its other threads may be reaped without a status for the tracer (§3): the exit code in
+ * their exit stops is the process's. */
+static void note_root_exit(struct session *s, struct tracee *t)
+{
+	unsigned long status;
+
+	if (t->tgid == s->root && t->tid != s->root && !tracee_find(&s->tasks, s->root) &&
+	    ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &status) == 0)
+		s->root_status = (int)status;
 }
 
 static bool family_armed(struct session *s, pid_t tid, const char *field)
@@ -170,6 +187,7 @@ static struct restart on_stop(struct session *s, struct tracee *t, const struct 
 		return on_exec(s, t, former);
 	case REPORT_EXIT:
 		/* Always resumed, even for a SIGKILLed task, or it never dies (§1). */
+		note_root_exit(s, t);
 		enforce_exit_stop(s, t);
 		observe_exit_stop(s, t);
 		return RESUME(0);

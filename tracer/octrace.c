@@ -375,8 +375,9 @@ static int cmd_attach(const struct options *o, struct plan *p)
 		return EXIT_TRACER;
 	}
 	observe_attach(&s, (pid_t)pid);
-	if (o->arm_now)
-		observe_armed(&s, tracee_get(&s.tasks, (pid_t)pid));
+	/* (a leader that was a zombie already is not traced: no armed event then) */
+	if (o->arm_now && tracee_find(&s.tasks, (pid_t)pid))
+		observe_armed(&s, tracee_find(&s.tasks, (pid_t)pid));
 	return finish_session(&s, o);
 }
 

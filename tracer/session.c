@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
@@ -23,6 +24,9 @@ void session_init(struct session *s, enum session_mode mode, const struct oci_po
 
 void session_start(struct session *s, const struct session_config *c)
 {
+	/* nothing the tracer traces may read or write its memory or ptrace it without
+	 * CAP_SYS_PTRACE (README, Limits: a command that holds it can) */
+	prctl(PR_SET_DUMPABLE, 0);
 	session_init(s, c->mode, c->policy, c->filter);
 	s->root = c->root;
 	s->arm_filter = c->mode == MODE_ENFORCE ? c->arm_filter : NULL;
