@@ -22,6 +22,8 @@
 #      straight through (getpgid succeeds, no log)
 #   9. the hook fails at the join: the exec fails, status 1, one line in the runtime's --log
 #      (json), and the command never runs
+#  10. runtime.json names the hook at another path than the container's config.json: the exec
+#      is still traced or refused, never untraced (fails today: it passes through)
 # Every wrapper and runtime process carries the test's tag (it is in their environment), so
 # `helper clean` also waits for them; during check 3 the init and its daemon are excepted.
 # Usage: t-exec.sh RUNTIME HOOK PROG none OCTRACE-RUNTIME.
@@ -71,9 +73,9 @@ q() {
 }
 # join_pid ID ARGV-JSON: the pid of the join event whose argv is ARGV-JSON.
 join_pid() {
-	q "$1" --argjson a "$2" 'select(.event == "join" and .argv == $a) | .pid'
+	grep -F '"event":"join"' "$LOGS/$1.jsonl" | jq -r --argjson a "$2" 'select(.argv == $a) | .pid'
 }
-# denied_pids ID: "pid tid" of every getpgid denied with errno 42.
+# denied ID: "pid tid" of every getpgid denied with errno 42.
 denied() {
 	q "$1" 'select(.event == "syscall" and .syscall == "getpgid" and
 		.action == "SCMP_ACT_ERRNO" and .errno == 42) | "\(.pid) \(.tid)"'
@@ -298,6 +300,34 @@ fi
 show "$TMP/7.out" "$TMP/7.err"
 rmdir "$ROOTFS/probe-dir" 2>/dev/null # the bare exec's mkdirat may have created it
 
+# 10. runtime.json names the same hook at another path than the container's config.json does
+# (octrace-hook moved or reinstalled elsewhere since the container was created): the exec must
+# still be traced, or refused; never run untraced.
+ln -s "$HOOK" "$TMP/octrace-hook-moved"
+CONF=$TMP/runtime-moved.json
+jq --arg h "$TMP/octrace-hook-moved" '.hook.path = $h' "$TMP/runtime.json" >"$CONF"
+wenv=(env "OCTRACE_INTEG_TAG=$TAG" "OCTRACE_RUNTIME_CONFIG=$CONF")
+w exec e1 /bin/integ-prog probe 10 >"$TMP/10.out" 2>"$TMP/10.err" </dev/null
+status=$?
+if grep -Eq '^getpgid: [0-9]+ errno 0$' "$TMP/10.out"; then
+	not_ok "10. hook path in runtime.json changed since create: exec traced or refused, never untraced (it ran UNTRACED: $(head -1 "$TMP/10.out"), status $status)"
+	show "$TMP/10.out" "$TMP/10.err"
+elif grep -qx 'getpgid: -1 errno 42' "$TMP/10.out" || [ "$status" != 0 ]; then
+	ok "10. hook path in runtime.json changed since create: exec traced or refused ($(head -1 "$TMP/10.out"), status $status)"
+else
+	not_ok "10. hook path in runtime.json changed since create: exec traced or refused (no output, status $status)"
+	show "$TMP/10.out" "$TMP/10.err"
+fi
+rmdir "$ROOTFS/probe-dir" 2>/dev/null
+CONF=$TMP/runtime.json
+wenv=(env "OCTRACE_INTEG_TAG=$TAG" "OCTRACE_RUNTIME_CONFIG=$CONF")
+
+# The in-kernel enforce-mode filter could not be put on some exec'd processes (crun exec
+# without --process: no no_new_privs and no CAP_SYS_ADMIN); octrace then applies KILL and TRAP
+# itself. Recorded, not a failure.
+n=$(grep -c "enforce-mode filter not installed" "$LOGS/e1.log")
+echo "# e1.log: \"enforce-mode filter not installed\" for $n exec'd processes"
+
 check "e1: kill KILL, nothing left" stop e1
 
 # ---- e2: create + start through the wrapper: checks 4, 5 ----
@@ -319,23 +349,29 @@ if start e2 c2 create; then
 	dtracer=$(tracer_of "${dpid:-0}")
 	if $good && [ -n "$dpid" ] && [ -d "/proc/$dpid" ] && [ -n "$dtracer" ] && [ "$dtracer" != 0 ] &&
 		grep -q -- "--join" "/proc/$dtracer/cmdline" 2>/dev/null; then
-		n1=$(denied e2 | awk -v p="$dpid" '$1 == p' | wc -l)
+		# The hammers fill the audit log fast (~100 MB): only what is appended from here on
+		# (its first 4 MB) is looked at, with grep.
+		size1=$(stat -c %s "$LOGS/e2.jsonl")
 		# another exec in between: the detached one keeps being denied meanwhile
 		w exec e2 /bin/integ-prog probe 4 >"$TMP/4p.out" 2>"$TMP/4p.err" </dev/null
 		status=$?
 		[ "$status" = 4 ] && [ "$(cat "$TMP/4p.out")" = "$(probe_out 42 13)" ] ||
 			{ echo "# the second exec: status $status"; show "$TMP/4p.out" "$TMP/4p.err"; good=false; }
-		n2=$(denied e2 | awk -v p="$dpid" '$1 == p' | wc -l)
 		[ -d "/proc/$dpid" ] && [ "$(tracer_of "$dpid")" = "$dtracer" ] ||
 			{ echo "# the detached hammer $dpid died or lost its tracer (an allowed getpgid makes it exit 100)"; good=false; }
-		[ "$n2" -gt "$n1" ] && [ "$n1" -ge 200 ] ||
-			{ echo "# denied getpgid of the detached pid: $n1, then $n2"; good=false; }
-		# its child process (forked before its threads): denied too
-		kids=$(denied e2 | awk -v p="$dpid" '$1 != p { print $1 }' | sort -u)
+		# "pid tid" of the getpgid denials appended since, the probe's excepted
 		pp=$(join_pid e2 '["/bin/integ-prog","probe","4"]')
-		kids=$(grep -vx "${pp:-x}" <<<"$kids" | wc -l)
+		tail -c +$((size1 + 1)) "$LOGS/e2.jsonl" | head -c 4000000 |
+			grep -F '"syscall":"getpgid"' | grep -F '"action":"SCMP_ACT_ERRNO","errno":42' |
+			sed -n 's/.*"pid":\([0-9]*\),"tid":\([0-9]*\),.*/\1 \2/p' |
+			awk -v pp="${pp:-x}" '$1 != pp' >"$TMP/4d.denied"
+		n2=$(awk -v p="$dpid" '$1 == p' "$TMP/4d.denied" | wc -l)
+		[ "$n2" -gt 0 ] ||
+			{ echo "# no denied getpgid of the detached pid after the runtime exited"; good=false; }
+		# its child process (forked before its threads): denied too
+		kids=$(awk -v p="$dpid" '$1 != p { print $1 }' "$TMP/4d.denied" | sort -u | wc -l)
 		[ "$kids" = 1 ] || { echo "# $kids other processes with denied getpgid (want the child)"; good=false; }
-		echo "# detached pid $dpid traced by $dtracer: $n1 then $n2 denied getpgid"
+		echo "# detached pid $dpid traced by $dtracer: $n2 denied getpgid among the next lines"
 	else
 		echo "# detached pid '$dpid', tracer '$dtracer'"
 		good=false
