@@ -146,8 +146,10 @@ if ! start e1 c1 run; then
 	finish
 fi
 e1_init=$init_pid
-if grep -q "octrace: container e1: attached to pid $e1_init, " "$LOGS/e1.log" 2>/dev/null; then
-	ok "$RT: wrapper run -d: e1's init $e1_init traced (octrace's log says so)"
+e1_daemon=$(tracer_of "$e1_init")
+if grep -q "octrace: container e1: attached to pid $e1_init, " "$LOGS/e1.log" 2>/dev/null &&
+	[ -n "$e1_daemon" ] && [ "$e1_daemon" != 0 ]; then
+	ok "$RT: wrapper run -d: e1's init $e1_init traced by $e1_daemon (octrace's log says so)"
 else
 	not_ok "$RT: wrapper run -d: e1's init $e1_init traced (octrace's log says so)"
 	show "$LOGS/e1.log" "$TMP/c1/err" "$TMP/c1/hook.err"
@@ -165,7 +167,7 @@ else
 fi
 # the daemon writes its last lines after the runtime has returned: wait for it
 helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$e1_init" \
-	--except "$(tracer_of "$e1_init")" >/dev/null
+	--except "$e1_daemon" >/dev/null
 jpid=$(join_pid e1 '["/bin/integ-prog","probe","3"]')
 good=true
 [ -n "$jpid" ] && [ "$(wc -w <<<"$jpid")" = 1 ] || { echo "# join events for the probe: '$jpid'"; good=false; }
@@ -206,7 +208,7 @@ fi
 w exec e1 /bin/integ-prog threads 2 21 thread >"$TMP/2.out" 2>"$TMP/2.err" </dev/null
 status=$?
 helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$e1_init" \
-	--except "$(tracer_of "$e1_init")" >/dev/null
+	--except "$e1_daemon" >/dev/null
 jpid=$(join_pid e1 '["/bin/integ-prog","threads","2","21","thread"]')
 tids=$(denied e1 | awk -v p="${jpid:-x}" '$1 == p { print $2 }' | sort -u | wc -l)
 allowed=$(q e1 --argjson p "${jpid:-0}" 'select(.event == "syscall" and .pid == $p and
@@ -242,7 +244,6 @@ for i in $(seq 1 20); do
 	[ "${st3[$i]}" = $((40 + i)) ] || bad+=" exec $i: ${st3[$i]} (want $((40 + i)))"
 done
 [ -z "$bad" ] || { echo "# statuses:$bad"; good=false; }
-e1_daemon=$(tracer_of "$e1_init")
 clean_ok=true
 helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$e1_init" --except "$e1_daemon" ||
 	clean_ok=false
