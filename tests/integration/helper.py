@@ -6,11 +6,12 @@
         terminal off, a writable root at --rootfs, the --tag in the environment of the
         process and of the hook, the prestart hook (--hook PATH, --hook-arg ARG...),
         --annotation K=V..., --seccomp FILE as linux.seccomp (default: none)
-  clean --tag TAG [--dir DIR] [--timeout S]
+  clean --tag TAG [--dir DIR] [--timeout S] [--except PID...]
         wait (pidfd, no polling) until every process carrying the tag (or holding a file under
         DIR open) has exited, then check that none is left and that no task is in ptrace stop
         (state t) because of this test; prints what is left as TAP comments, exits 1 if
-        anything is
+        anything is. --except PID (repeatable): a process meant to outlive the check (a
+        container's init and its octrace daemon, while execs into it are checked)
   kill --tag TAG
         SIGKILL every process carrying the tag (the cleanup of a failed test)
   waitpid PID [--timeout S]
@@ -148,11 +149,12 @@ def traced_stops(ours):
 def cmd_clean(a):
     deadline = time.monotonic() + a.timeout
     # Processes can appear while others exit (a daemon's last fork): settle in rounds.
+    keep = set(getattr(a, "except_pids", None) or [])
     while True:
-        left = tagged(a.tag, a.dir)
+        left = [p for p in tagged(a.tag, a.dir) if p not in keep]
         if not left or not wait_exit(left, deadline):
             break
-    left = tagged(a.tag, a.dir)
+    left = [p for p in tagged(a.tag, a.dir) if p not in keep]
     mine, others = traced_stops(set(left))
     bad = False
     for pid in left:
@@ -242,6 +244,9 @@ def main():
         p.add_argument("--tag", required=True)
         p.add_argument("--timeout", type=float, default=20)
         p.add_argument("--dir", help="the test's work dir: a process with a file in it is ours")
+        if name == "clean":
+            p.add_argument("--except", dest="except_pids", type=int, action="append",
+                           default=[], help="a pid that may be left (repeatable)")
         p.set_defaults(fn=fn)
     p = sub.add_parser("waitpid")
     p.add_argument("pid", type=int)
