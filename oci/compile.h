@@ -33,6 +33,10 @@
  * goes to the newer filter: a container's own profile with SCMP_ACT_TRACE(errno) (small
  * numbers) must not be mistaken for one of our slots. */
 #define OCI_TRACE_DATA_BASE 0x8000
+/* TRACE data of a policy's tracer form that a runtime installs (oci_policy_to_tracer_json()):
+ * never one of the filter's slots or guards. */
+#define OCI_TRACE_DATA_RUNTIME 0x7000
+#define OCI_TRACE_DATA_RUNTIME_N 0xf00
 #define OCI_MAX_SLOTS (0x10000 - OCI_TRACE_DATA_BASE)
 
 enum oci_compile_mode {

@@ -68,3 +68,18 @@ int json_append(struct json *container, const char *key, struct json *v)
 	container->items[container->len++] = v;
 	return 0;
 }
+
+int json_set(struct json *obj, const char *key, struct json *v)
+{
+	if (obj->type != JSON_OBJECT || key == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t i = 0; i < obj->len; i++)
+		if (strcmp(obj->keys[i], key) == 0) {
+			json_free(obj->items[i]);
+			obj->items[i] = v;
+			return 0;
+		}
+	return json_append(obj, key, v);
+}

@@ -16,3 +16,6 @@ struct json *json_new_string(const char *s);
  * none for an object) or EEXIST (the object already has `key`: a tree never holds duplicate
  * keys, json_parse() refuses them too); v is then still the caller's. */
 int json_append(struct json *container, const char *key, struct json *v);
+/* Member `key` of an object becomes v, in place (the member order is kept; the old value is
+ * freed), or is appended. On success the object owns v; -1 and EINVAL if obj is no object. */
+int json_set(struct json *obj, const char *key, struct json *v);

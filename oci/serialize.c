@@ -8,6 +8,7 @@
 #include <linux/seccomp.h>
 
 #include "arch.h"
+#include "compile.h"
 #include "cleanup.h"
 
 
@@ -36,7 +37,48 @@ static void write_arg(struct jsonw *w, const struct oci_arg *a)
 	jsonw_object_close(w);
 }
 
-static void write_rule(struct jsonw *w, const struct oci_rule *r)
+/* The tracer form's distinct TRACE data per distinct (action, errno) of the policy, so that
+ * libseccomp sees the same equalities between actions as in the policy itself and builds the
+ * same decision tree (as the tracer-mode filter's slots do). */
+struct tracer_form {
+	enum oci_action actions[OCI_TRACE_DATA_RUNTIME_N];
+	uint32_t errnos[OCI_TRACE_DATA_RUNTIME_N];
+	size_t n;
+};
+
+static bool stays_in_kernel(enum oci_action a)
+{
+	return a == OCI_ACT_ALLOW || a == OCI_ACT_LOG || a == OCI_ACT_KILL_THREAD ||
+	       a == OCI_ACT_KILL_PROCESS || a == OCI_ACT_TRAP;
+}
+
+static uint32_t tracer_data(struct tracer_form *tf, enum oci_action a, uint32_t errno_ret)
+{
+	for (size_t i = 0; i < tf->n; i++)
+		if (tf->actions[i] == a && tf->errnos[i] == errno_ret)
+			return OCI_TRACE_DATA_RUNTIME + (uint32_t)i;
+	if (tf->n == OCI_TRACE_DATA_RUNTIME_N) /* more distinct errnos than data: share one */
+		return OCI_TRACE_DATA_RUNTIME + OCI_TRACE_DATA_RUNTIME_N - 1;
+	tf->actions[tf->n] = a;
+	tf->errnos[tf->n] = errno_ret;
+	return OCI_TRACE_DATA_RUNTIME + (uint32_t)tf->n++;
+}
+
+/* An action as written: itself, or in the tracer form SCMP_ACT_TRACE with its data. */
+static void write_action(struct jsonw *w, struct tracer_form *tf, const char *action_key,
+			 const char *errno_key, enum oci_action a, bool has_errno, uint32_t errno_ret)
+{
+	if (tf && !stays_in_kernel(a)) {
+		jsonw_kv_cstring(w, action_key, oci_action_name(OCI_ACT_TRACE));
+		jsonw_kv_uint64(w, errno_key, tracer_data(tf, a, errno_ret));
+		return;
+	}
+	jsonw_kv_cstring(w, action_key, oci_action_name(a));
+	if (has_errno && carries_errno(a))
+		jsonw_kv_uint64(w, errno_key, errno_ret);
+}
+
+static void write_rule(struct jsonw *w, const struct oci_rule *r, struct tracer_form *tf)
 {
 	jsonw_object_open(w);
 	jsonw_key(w, "names");
@@ -44,9 +86,7 @@ static void write_rule(struct jsonw *w, const struct oci_rule *r)
 	for (size_t i = 0; i < r->n_names; i++)
 		jsonw_cstring(w, r->names[i]);
 	jsonw_array_close(w);
-	jsonw_kv_cstring(w, "action", oci_action_name(r->action));
-	if (r->has_errno_ret && carries_errno(r->action))
-		jsonw_kv_uint64(w, "errnoRet", r->errno_ret);
+	write_action(w, tf, "action", "errnoRet", r->action, r->has_errno_ret, r->errno_ret);
 	if (r->n_args > 0) {
 		jsonw_key(w, "args");
 		jsonw_array_open(w);
@@ -83,27 +123,42 @@ static void write_flags(struct jsonw *w, uint32_t flags)
 	jsonw_array_close(w);
 }
 
-int oci_policy_to_json(const struct oci_policy *p, struct jsonw *w, struct oci_error **err)
+static int write_policy(const struct oci_policy *p, struct jsonw *w, struct tracer_form *tf,
+			struct oci_error **err)
 {
 	jsonw_object_open(w);
-	jsonw_kv_cstring(w, "defaultAction", oci_action_name(p->default_action));
-	if (p->has_default_errno_ret && carries_errno(p->default_action))
-		jsonw_kv_uint64(w, "defaultErrnoRet", p->default_errno_ret);
+	write_action(w, tf, "defaultAction", "defaultErrnoRet", p->default_action,
+		     p->has_default_errno_ret, p->default_errno_ret);
 	if (p->n_archs > 0 && write_archs(w, p, err) < 0)
 		return -1;
 	if (p->filter_flags)
-		write_flags(w, p->filter_flags);
-	if (p->listener_path)
+		write_flags(w, tf ? p->filter_flags & ~SECCOMP_FILTER_FLAG_NEW_LISTENER
+				  : p->filter_flags);
+	/* the tracer form has no NOTIFY action left, so no listener to hand out */
+	if (p->listener_path && !tf)
 		jsonw_kv_cstring(w, "listenerPath", p->listener_path);
-	if (p->listener_metadata)
+	if (p->listener_metadata && !tf)
 		jsonw_kv_cstring(w, "listenerMetadata", p->listener_metadata);
 	if (p->n_rules > 0) {
 		jsonw_key(w, "syscalls");
 		jsonw_array_open(w);
 		for (size_t i = 0; i < p->n_rules; i++)
-			write_rule(w, &p->rules[i]);
+			write_rule(w, &p->rules[i], tf);
 		jsonw_array_close(w);
 	}
 	jsonw_object_close(w);
 	return 0;
+}
+
+int oci_policy_to_json(const struct oci_policy *p, struct jsonw *w, struct oci_error **err)
+{
+	return write_policy(p, w, NULL, err);
+}
+
+int oci_policy_to_tracer_json(const struct oci_policy *p, struct jsonw *w,
+			      struct oci_error **err)
+{
+	struct tracer_form tf = { .n = 0 };
+
+	return write_policy(p, w, &tf, err);
 }

@@ -180,8 +180,17 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	close(ready);
 	session_run_to_end(&s, stderr);
 	timestamp(stderr);
-	fprintf(stderr, "octrace: container %s: %s exited, status %d\n", st->id,
-		s.join ? "joined process" : "init", session_exit_code(&s));
+	if (s.join && s.joined == 0)
+		fprintf(stderr, "octrace: container %s: no process joined (the runtime's exec "
+				"exited, status %d)\n", st->id, session_exit_code(&s));
+	else if (s.join)
+		fprintf(stderr, "octrace: container %s: joined process %d exited, %s %d\n", st->id,
+			s.joined, WIFSIGNALED(s.joined_status) ? "signal" : "status",
+			WIFSIGNALED(s.joined_status) ? WTERMSIG(s.joined_status)
+						     : WEXITSTATUS(s.joined_status));
+	else
+		fprintf(stderr, "octrace: container %s: init exited, status %d\n", st->id,
+			session_exit_code(&s));
 	_exit(0);
 }
 

@@ -1,6 +1,7 @@
 #include "runtime_bundle.h"
 
 #include <errno.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include "json_edit.h"
 #include "json_write.h"
 #include "jsonw.h"
+#include "policy.h"
+#include "serialize.h"
 
 /* The same bound as oci_bundle_config_load(): config.json with a large seccomp profile is
  * a few hundred KiB. */
@@ -259,6 +262,131 @@ static int serialize(const struct json *doc, const char *path, struct jsonw *w, 
 	return 0;
 }
 
+/* --- the runtime's own copy of the policy (docs/kernel-behaviours.md §22) --- */
+
+#define POLICY_ANNOTATION "org.octrace.policy"
+#define ADOPTED_NAME "octrace-policy.json"
+
+/* The value of --NAME VALUE or --NAME=VALUE among the hook's arguments, or NULL. */
+static const char *hook_arg(const struct runtime_config *cfg, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 1; i < cfg->n_hook_args; i++) {
+		const char *a = cfg->hook_args[i];
+
+		if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, len) != 0)
+			continue;
+		if (a[2 + len] == '=')
+			return a + 3 + len;
+		if (a[2 + len] == '\0' && i + 1 < cfg->n_hook_args)
+			return cfg->hook_args[i + 1];
+	}
+	return NULL;
+}
+
+static bool safe_name(const char *s)
+{
+	if (!isalnum((unsigned char)s[0]))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+			return false;
+	return true;
+}
+
+/* The bundle's own profile, kept for the hook (octrace enforces it) since config.json gets
+ * its tracer form: BUNDLE/octrace-policy.json, written whole or not at all. */
+static char *adopt_profile(const char *bundle, const struct json *seccomp,
+			   struct oci_error **err)
+{
+	cleanup_jsonw struct jsonw *w = jsonw_new(JSONW_PRETTY);
+	cleanup_free char *dir = realpath(bundle ? bundle : ".", NULL);
+	char *path = NULL;
+	const char *buf;
+	size_t len;
+	struct stat st = { .st_mode = S_IFREG | 0600, .st_uid = getuid(), .st_gid = getgid() };
+
+	if (dir == NULL)
+		return oci_fail(err, errno, "bundle %s: %s", bundle ? bundle : ".",
+				strerror(errno)), NULL;
+	if (asprintf(&path, "%s/" ADOPTED_NAME, dir) < 0)
+		abort();
+	if (serialize(seccomp, path, w, &buf, &len, err) < 0 ||
+	    replace_file(path, &st, buf, len, err) < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* Which policy the hook will enforce, as octrace-hook chooses it (--policy, else the
+ * annotation's name in --policy-dir, else the bundle's own linux.seccomp, adopted), loaded;
+ * NULL: none (trace only), or one the hook will refuse itself. *adopted: its path, when the
+ * bundle's own profile was kept aside for the hook. */
+static struct oci_policy *hook_policy(const struct runtime_config *cfg, const struct json *doc,
+				      const char *bundle, char **adopted, struct oci_error **err)
+{
+	const char *file = hook_arg(cfg, "policy"), *dir = hook_arg(cfg, "policy-dir");
+	const struct json *name = json_get(json_get(doc, "annotations"), POLICY_ANNOTATION);
+	const struct json *seccomp = json_get(json_get(doc, "linux"), "seccomp");
+	cleanup_oci_error struct oci_error *ignored = NULL;
+	cleanup_free char *path = NULL;
+	struct oci_policy *p = NULL;
+
+	*adopted = NULL;
+	if (file)
+		path = strdup(file);
+	else if (name && name->type == JSON_STRING && dir && safe_name(name->text))
+		(void)(asprintf(&path, "%s/%s.json", dir, name->text) < 0 && (abort(), 0));
+	else if (seccomp && seccomp->type == JSON_OBJECT)
+		path = *adopted = adopt_profile(bundle, seccomp, err);
+	if (path == NULL)
+		return NULL;
+	if (oci_policy_load(path, &p, &ignored) < 0) {
+		*adopted = NULL; /* the hook says what is wrong with it, and the start fails */
+		return NULL;
+	}
+	if (*adopted && (*adopted = strdup(*adopted)) == NULL)
+		abort();
+	return p;
+}
+
+/* The container runs the policy's tracer form under the runtime (its init and every process
+ * it execs, through octrace-runtime or not), octrace enforces the policy itself: a syscall
+ * the policy denies stops in octrace (and is audited), or fails with ENOSYS in a process
+ * octrace does not trace. An adopted profile is handed to the hook as --policy. */
+static int install_tracer_form(struct json *doc, const struct runtime_config *cfg,
+			       const char *bundle, struct oci_error **err)
+{
+	cleanup_free char *adopted = NULL;
+	cleanup_oci_policy struct oci_policy *p = hook_policy(cfg, doc, bundle, &adopted, err);
+	cleanup_jsonw struct jsonw *w = jsonw_new(0);
+	cleanup_json struct json *form = NULL;
+	struct json *entry, *linux_, *args;
+	const char *buf;
+	size_t len;
+
+	if (p == NULL)
+		return *err ? -1 : 0;
+	if (oci_policy_to_tracer_json(p, w, err) < 0 || jsonw_finish(w, &buf, &len) < 0 ||
+	    json_parse(buf, len, &form, err) < 0)
+		return -1;
+	linux_ = ensure(doc, "linux", JSON_OBJECT);
+	if (json_expect(linux_, JSON_OBJECT, err) < 0)
+		return oci_error_wrap(err, "linux");
+	json_set(linux_, "seccomp", steal_pointer(&form));
+	if (adopted == NULL)
+		return 1;
+	entry = (struct json *)runtime_bundle_hook(doc, cfg->hook_path);
+	args = entry ? member(entry, "args") : NULL;
+	if (args == NULL || args->type != JSON_ARRAY)
+		return oci_fail(err, EINVAL, "the hook entry has no args");
+	json_append(args, NULL, json_new_string("--policy"));
+	json_append(args, NULL, json_new_string(adopted));
+	return 1;
+}
+
 int runtime_bundle_prepare(const struct runtime_config *cfg, const char *bundle,
 			   const char *config_name, struct oci_error **err)
 {
@@ -275,6 +403,9 @@ int runtime_bundle_prepare(const struct runtime_config *cfg, const char *bundle,
 	rc = runtime_bundle_traced(cfg, doc, err);
 	if (rc > 0)
 		rc = runtime_bundle_add_hook(doc, cfg, err);
+	/* only a hook we add is ours to hand the policy to */
+	if (rc > 0 && install_tracer_form(doc, cfg, bundle, err) < 0)
+		rc = -1;
 	if (rc < 0)
 		return oci_error_wrap(err, "%s", path);
 	if (rc == 0)
@@ -290,12 +421,17 @@ const struct json *runtime_bundle_hook(const struct json *doc, const char *hook_
 {
 	const struct json *list = json_get(json_get(doc, "hooks"), "prestart");
 
-	if (list == NULL || list->type != JSON_ARRAY || hook_path == NULL)
+	if (list == NULL || list->type != JSON_ARRAY)
 		return NULL;
 	for (size_t i = 0; i < list->len; i++) {
 		const struct json *p = json_get(list->items[i], "path");
+		const char *base;
 
-		if (p && p->type == JSON_STRING && strcmp(p->text, hook_path) == 0)
+		if (p == NULL || p->type != JSON_STRING)
+			continue;
+		base = strrchr(p->text, '/');
+		if ((hook_path && strcmp(p->text, hook_path) == 0) ||
+		    strcmp(base ? base + 1 : p->text, RUNTIME_HOOK_NAME) == 0)
 			return list->items[i];
 	}
 	return NULL;

@@ -33,7 +33,8 @@ int runtime_bundle_add_hook(struct json *doc, const struct runtime_config *cfg,
 /* Read and parse a config.json (bounded); errors name the file. */
 int runtime_bundle_read(const char *path, struct stat *st, struct json **doc,
 			struct oci_error **err);
-/* The hooks.prestart entry whose path is hook_path, or NULL. */
+/* The hooks.prestart entry whose path is hook_path, or any octrace-hook (the configuration
+ * may have moved the hook since the container started), or NULL. */
 const struct json *runtime_bundle_hook(const struct json *doc, const char *hook_path);
 
 int runtime_bundle_prepare(const struct runtime_config *cfg, const char *bundle,

@@ -119,8 +119,9 @@ int runtime_join(const struct runtime_config *cfg, const char *runtime_path, cha
 		return 1; /* not a container octrace traces */
 	snprintf(pid_buf, sizeof(pid_buf), "%d", getpid());
 	hook_argv(entry, args, N_ELEMENTS(args), pid_buf);
-	status = run_capture(cfg->hook_path, args, state_json, len, &out, &out_len, err_line,
-			     sizeof(err_line));
+	/* the hook that started the container, from its config.json (written by the engine) */
+	status = run_capture(json_get(entry, "path")->text, args, state_json, len, &out, &out_len,
+			     err_line, sizeof(err_line));
 	if (status == 0)
 		return 0;
 	return oci_fail(err, EPERM, "container %s: cannot trace the process joining it: %s",

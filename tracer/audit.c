@@ -449,7 +449,7 @@ static void write_count(struct jsonw *w, const struct summary_entry *e,
 	jsonw_object_close(w);
 }
 
-void audit_teardown(struct audit *a, int exit_status, const struct summary *sum,
+void audit_teardown(struct audit *a, pid_t joined, int exit_status, const struct summary *sum,
 		    const struct oci_filter *filter)
 {
 	size_t n = 0;
@@ -458,7 +458,7 @@ void audit_teardown(struct audit *a, int exit_status, const struct summary *sum,
 
 	if (a == NULL)
 		return;
-	begin_line(a, "teardown", false, 0, 0);
+	begin_line(a, joined ? "leave" : "teardown", joined != 0, joined, joined);
 	jsonw_kv_int64(a->w, "status", exit_status);
 	jsonw_key(a->w, "counts");
 	jsonw_array_open(a->w);

@@ -107,8 +107,9 @@ void audit_event(struct audit *a, const char *event, pid_t pid, pid_t tid,
 
 /* The last line: "teardown" with octrace's exit status and, per (arch, syscall, action),
  * the calls and errors counted in `sum`; actions are named through `filter` (may be NULL)
- * as in the --summary table. */
-void audit_teardown(struct audit *a, int exit_status, const struct summary *sum,
+ * as in the --summary table. For a session that followed a process joining a container
+ * (`joined`: its pid, else 0), "leave" with that pid and the same keys. */
+void audit_teardown(struct audit *a, pid_t joined, int exit_status, const struct summary *sum,
 		    const struct oci_filter *filter);
 
 static inline void cleanup_auditp(struct audit **a) { audit_close(*a); }

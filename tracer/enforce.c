@@ -154,6 +154,16 @@ static enum oci_guard guard_for(const struct session *s, const struct tracee *t,
 	return g;
 }
 
+/* The data of the policy's tracer form, which octrace-runtime has the runtime install: a
+ * stop from it is the policy's own (it traces only what the policy denies), never a
+ * tracee's TRACE to be answered ENOSYS. (A tracee can forge this data too: it then gets a
+ * syscall the policy allows, nothing more.) */
+static bool runtime_copy(uint32_t data)
+{
+	return data >= OCI_TRACE_DATA_RUNTIME &&
+	       data < OCI_TRACE_DATA_RUNTIME + OCI_TRACE_DATA_RUNTIME_N;
+}
+
 static void set_guard(struct decision *d, enum oci_guard g)
 {
 	d->guard = g;
@@ -174,7 +184,7 @@ void enforce_decide(const struct session *s, const struct tracee *t,
 	g = guard_for(s, t, info);
 	if (g != OCI_GUARD_NONE)
 		set_guard(d, g);
-	else if (d->action == OCI_ACT_ALLOW)
+	else if (d->action == OCI_ACT_ALLOW && !runtime_copy(info->seccomp.ret_data))
 		set_guard(d, OCI_GUARD_OWN_TRACE);
 }
 

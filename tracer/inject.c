@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -340,9 +341,21 @@ static int install(struct injector *in, const struct oci_filter *filter, struct 
 		return oci_fail(err, errno, "task %d: writing the filter: %s", in->t->tid,
 				strerror(errno));
 	uint64_t sa[6] = { SECCOMP_SET_MODE_FILTER, flags, (uint64_t)addr, 0, 0, 0 };
+	uint64_t nnp[6] = { PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0 };
 
 	if (run_syscall(in, SYS_seccomp, sa, &ret, err) < 0)
 		return -1;
+	/* EACCES: the task has neither CAP_SYS_ADMIN nor no_new_privs (a process a runtime
+	 * exec'd without them). It could set no_new_privs itself and stack filters of its own
+	 * above a TRACE, so it gets no_new_privs now, and the filter (README, Limits). */
+	if (ret == -EACCES) {
+		if (run_syscall(in, SYS_prctl, nnp, &ret, err) < 0)
+			return -1;
+		if (ret == 0 && run_syscall(in, SYS_seccomp, sa, &ret, err) < 0)
+			return -1;
+		if (ret == 0)
+			log_debug("task %d: no_new_privs set to install the filter", in->t->tid);
+	}
 	if (ret > 0)
 		return oci_fail(err, EAGAIN, "task %d: seccomp TSYNC: thread %ld not synchronised",
 				in->t->tid, ret);

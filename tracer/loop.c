@@ -29,6 +29,8 @@ static void on_death(struct session *s, const struct report *r)
 	observe_death(s, t, r->tid, r->status);
 	/* the root's status; a root whose leader was a zombie already when octrace attached is
 	 * never traced itself: its last thread's status is the process's */
+	if (r->tid == s->joined && s->join)
+		s->joined_status = r->status;
 	if (r->tid == s->root ||
 	    (t && t->tgid == s->root && r->tid != s->root && !tracee_find(&s->tasks, s->root)))
 		s->root_status = r->status;

@@ -54,6 +54,8 @@ void observe_armed(struct session *s, struct tracee *t)
 	size_t argc = 0;
 	ssize_t n;
 
+	if (s->join && s->joined == 0)
+		s->joined = t->tid;
 	if (s->audit == NULL)
 		return;
 	proc_cmdline(t->tid, cmdline, sizeof(cmdline), argv, ARGV_MAX, &argc);
@@ -225,6 +227,12 @@ void observe_seccomp(struct session *s, struct tracee *t,
 	t->sc_verdict = (struct oci_slot_value){ d->action, d->errno_ret, d->guard };
 	t->sc_data = data;
 	t->sc_logged = false;
+	/* before its program's exec a task is the runtime's: its guard answers are not the
+	 * container's doing, and stay out of the container's log and counts */
+	if (!t->armed) {
+		t->sc_logged = true;
+		return;
+	}
 	summary_add(&s->summary, info->arch, t->sc_nr, data);
 	if (denies(s, &t->sc_verdict))
 		summary_add_error(&s->summary, info->arch, t->sc_nr, data);
@@ -304,5 +312,6 @@ void observe_detach(struct session *s, size_t tasks)
 void observe_teardown(struct session *s, int exit_code)
 {
 	if (s->audit)
-		audit_teardown(s->audit, exit_code, &s->summary, s->filter);
+		audit_teardown(s->audit, s->join ? s->joined : 0, exit_code, &s->summary,
+			       s->filter);
 }

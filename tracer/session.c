@@ -20,6 +20,7 @@ void session_init(struct session *s, enum session_mode mode, const struct oci_po
 	s->policy = policy;
 	s->filter = filter;
 	s->root_status = -1;
+	s->joined_status = -1;
 }
 
 void session_start(struct session *s, const struct session_config *c)

@@ -32,6 +32,8 @@ struct session {
 					      * kernel applies KILL and TRAP itself; may be NULL */
 	bool join; /* the session follows a process joining a running container (runc exec): its
 		    * arming exec writes "join", not "armed" */
+	pid_t joined; /* join: the pid of the process that joined (its "join" event) */
+	int joined_status; /* its wait status; -1 until seen */
 	struct proc_ns arm_mnt; /* ino != 0: only an exec inside this mount namespace (the
 				  * container's) arms a task; before, it is the runtime's */
 	bool arm_default; /* armed-ness of a task whose creator cannot be found: set once any

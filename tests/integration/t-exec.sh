@@ -189,7 +189,7 @@ fi
 $good || { show "$LOGS/e1.jsonl"; }
 check "1. audit: a join event (argv, uid 0, gid 0, cwd /) then the probe's denials, same pid" $good
 if grep -q "octrace: container e1: attached to pid $wpid (joining), " "$LOGS/e1.log" &&
-	grep -q "octrace: container e1: joined process exited, status 3\$" "$LOGS/e1.log"; then
+	grep -Eq "octrace: container e1: joined process [0-9]+ exited, status 3\$" "$LOGS/e1.log"; then
 	ok "1. ID.log: attached to the wrapper, pid $wpid (joining); joined process exited, status 3"
 else
 	not_ok "1. ID.log: attached to the wrapper, pid $wpid (joining); joined process exited, status 3"
@@ -248,7 +248,7 @@ clean_ok=true
 helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$e1_init" --except "$e1_daemon" ||
 	clean_ok=false
 for i in $(seq 1 20); do
-	grep -q "joined process exited, status $((40 + i))\$" "$LOGS/e1.log" ||
+	grep -Eq "joined process [0-9]+ exited, status $((40 + i))\$" "$LOGS/e1.log" ||
 		{ echo "# ID.log: no \"joined process exited, status $((40 + i))\""; good=false; }
 done
 n=$(q e1 'select(.event == "join" and .argv[1] == "threads" and .argv[2] == "3") | .pid' | sort -u | wc -l)
@@ -405,7 +405,7 @@ if start e2 c2 create; then
 	clean_ok=true
 	procs_gone || clean_ok=false
 	[ "$(init_status e2)" = 137 ] || { echo "# log: init status '$(init_status e2)', want 137"; good=false; }
-	n=$(grep -c "octrace: container e2: joined process exited, status" "$LOGS/e2.log")
+	n=$(grep -Ec "octrace: container e2: joined process [0-9]+ exited, (status|signal)" "$LOGS/e2.log")
 	[ "$n" = 4 ] || { echo "# $n \"joined process exited\" lines, want 4"; good=false; }
 	$good || show "$LOGS/e2.log"
 	check "4. kill KILL while 3 execs run: the execs return, init status 137" $good

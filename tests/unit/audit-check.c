@@ -403,6 +403,13 @@ static const struct key_rule teardown_keys[] = {
     {"calls", true, is_uint},
     {"errors", true, is_uint},
 };
+static const struct key_rule leave_keys[] = {
+    TASK_KEYS,
+    {"status", true, is_int},
+    {"counts", true, is_counts},
+    {"calls", true, is_uint},
+    {"errors", true, is_uint},
+};
 
 #define EVENT(name, keys)                                                                          \
 	{                                                                                          \
@@ -419,7 +426,7 @@ static const struct {
     EVENT("clone", clone_keys),		  EVENT("fork", clone_keys),
     EVENT("vfork", clone_keys),		  EVENT("exit", exit_keys),
     EVENT("exit_group", exit_group_keys), EVENT("detach", detach_keys),
-    EVENT("teardown", teardown_keys),
+    EVENT("teardown", teardown_keys), EVENT("leave", leave_keys),
 };
 
 static bool is_action_named(const struct json *v, const char *name)

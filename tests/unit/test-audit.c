@@ -539,7 +539,7 @@ static void test_teardown(void)
 	summary_add(&sum, AUDIT_ARCH_X86_64, SYS_uname, log);
 	summary_add_error(&sum, AUDIT_ARCH_X86_64, SYS_getpid, 5); /* never counted: one call */
 	summary_add(&sum, AUDIT_ARCH_X86_64, SYS_read, SUMMARY_ALLOWED);
-	audit_teardown(a, 3, &sum, f);
+	audit_teardown(a, 0, 3, &sum, f);
 	audit_close(a);
 	summary_free(&sum);
 	read_lines(fd, &l, true);
@@ -579,7 +579,7 @@ static void test_null_audit(void)
 
 	audit_syscall(NULL, &ev);
 	audit_event(NULL, "armed", 1, 1, NULL, 0);
-	audit_teardown(NULL, 0, NULL, NULL);
+	audit_teardown(NULL, 0, 0, NULL, NULL);
 	ok(!audit_wants(NULL, "SCMP_ACT_ERRNO", 0), "a NULL audit wants nothing, writes nothing");
 	audit_close(NULL);
 }
@@ -591,8 +591,8 @@ static void test_teardown_empty(void)
 	cleanup_lines struct lines l = {.n = 0};
 	struct summary sum = {NULL, 0, 0};
 
-	audit_teardown(a, 0, &sum, NULL);
-	audit_teardown(a, 1, NULL, NULL);
+	audit_teardown(a, 0, 0, &sum, NULL);
+	audit_teardown(a, 0, 1, NULL, NULL);
 	audit_close(a);
 	read_lines(fd, &l, true);
 	close(fd);

@@ -15,6 +15,7 @@
 #include "cleanup.h"
 #include "io.h"
 #include "json.h"
+#include "json_edit.h"
 #include "json_write.h"
 #include "jsonw.h"
 #include "runtime_args.h"
@@ -555,15 +556,35 @@ static void check_added(const struct runtime_config *cfg, const struct bundle *b
 	const struct json *pre = json_get(json_get(got, "hooks"), "prestart");
 	struct stat st;
 
+	cleanup_free char *real = realpath(b->dir, NULL);
+	cleanup_free char *adopted = xasprintf("%s/octrace-policy.json", real);
+	cleanup_free char *stash = read_file(adopted);
+	cleanup_json struct json *stashed = parse_or_null(stash);
+	cleanup_json struct json *form = parse_or_null(
+		"{\"defaultAction\": \"SCMP_ACT_TRACE\", \"defaultErrnoRet\": 28672}");
+	struct json *args;
+
 	ok(runtime_bundle_add_hook(want, cfg, &err) == 1, "the hook goes into the expected tree");
-	ok(json_equal(got, want), "every other field kept, in order, numbers digit for digit");
+	/* the bundle's own profile (no --policy) is adopted: kept aside for the hook, which gets
+	 * it as --policy, and config.json gets its tracer form */
+	ok(json_equal(stashed, json_get(json_get(want, "linux"), "seccomp")),
+	   "the bundle's own linux.seccomp kept as BUNDLE/octrace-policy.json");
+	json_set((struct json *)json_get(want, "linux"), "seccomp", form);
+	form = NULL;
+	args = (struct json *)json_get(runtime_bundle_hook(want, hook_exe), "args");
+	json_append(args, NULL, json_new_string("--policy"));
+	json_append(args, NULL, json_new_string(adopted));
+	ok(json_equal(got, want),
+	   "every other field kept, in order, numbers digit for digit; linux.seccomp the tracer "
+	   "form, the hook given the adopted profile");
 	ok(pre && pre->len == 2 && strcmp(json_get(pre->items[1], "path")->text, hook_exe) == 0,
 	   "the hook is the last prestart entry");
 	ok(pre && strcmp(json_get(pre->items[0], "path")->text, "/usr/bin/other-hook") == 0,
 	   "the existing hook stays first");
 	ok(stat(b->config, &st) == 0 && (st.st_mode & 07777) == 0640, "mode 0640 kept (%o)",
 	   st.st_mode & 07777);
-	ok(count_entries(b->dir) == 1, "no temporary file left behind");
+	ok(count_entries(b->dir) == 2, "no temporary file left behind (config.json, the adopted "
+				      "profile)");
 	oci_error_free(err);
 }
 
