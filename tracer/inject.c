@@ -193,7 +193,9 @@ static int run_syscall(struct injector *in, long nr, const uint64_t a[6], long *
 }
 
 /* Leave the task in a PTRACE_EVENT_STOP with its own registers and mask back. */
-static int finish(struct injector *in, struct oci_error **err)
+/* PTRACE_INTERRUPT + PTRACE_CONT: the task stops in a PTRACE_EVENT_STOP on its way back to
+ * user space, before its next instruction. */
+static int interrupt_stop(struct injector *in, struct oci_error **err)
 {
 	int status;
 
@@ -207,6 +209,13 @@ static int finish(struct injector *in, struct oci_error **err)
 		return -1;
 	if (in->t->stop != REPORT_EVENT_STOP)
 		return unexpected(in, status, err);
+	return 0;
+}
+
+static int finish(struct injector *in, struct oci_error **err)
+{
+	if (interrupt_stop(in, err) < 0)
+		return -1;
 	if (ptrace(PTRACE_SETREGS, in->t->tid, 0, &in->saved) < 0)
 		return fail_request(in, "PTRACE_SETREGS", err);
 	if (ptrace(PTRACE_SETSIGMASK, in->t->tid, sizeof(in->restore_mask), &in->restore_mask) < 0)
@@ -381,21 +390,7 @@ static int install(struct injector *in, const struct oci_filter *filter, struct 
  * way back to user space, before its first instruction. */
 static int settle(struct injector *in, struct oci_error **err)
 {
-	int status;
-
-	if (in->t->stop == REPORT_EVENT_STOP)
-		return 0;
-	if (ptrace(PTRACE_INTERRUPT, in->t->tid, 0, 0) < 0)
-		return fail_request(in, "PTRACE_INTERRUPT", err);
-	in->resume_req = PTRACE_CONT;
-	if (ptrace(PTRACE_CONT, in->t->tid, 0, 0) < 0)
-		return fail_request(in, "PTRACE_CONT", err);
-	tracee_set_state(in->t, TRACEE_RUNNING, REPORT_NONE);
-	if (wait_stop(in, &status, err) < 0)
-		return -1;
-	if (in->t->stop != REPORT_EVENT_STOP)
-		return unexpected(in, status, err);
-	return 0;
+	return in->t->stop == REPORT_EVENT_STOP ? 0 : interrupt_stop(in, err);
 }
 
 int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *filter,

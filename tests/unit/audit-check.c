@@ -396,20 +396,13 @@ static const struct key_rule detach_keys[] = {
     {"tasks", false, is_uint},
     {"reason", false, is_string},
 };
-static const struct key_rule teardown_keys[] = {
-    COMMON_KEYS,
-    {"status", true, is_int},
-    {"counts", true, is_counts},
-    {"calls", true, is_uint},
-    {"errors", true, is_uint},
-};
-static const struct key_rule leave_keys[] = {
-    TASK_KEYS,
-    {"status", true, is_int},
-    {"counts", true, is_counts},
-    {"calls", true, is_uint},
-    {"errors", true, is_uint},
-};
+#define END_KEYS                                                                                   \
+	{"status", true, is_int}, {"counts", true, is_counts}, {"calls", true, is_uint},          \
+	{                                                                                          \
+		"errors", true, is_uint                                                            \
+	}
+static const struct key_rule teardown_keys[] = {COMMON_KEYS, END_KEYS};
+static const struct key_rule leave_keys[] = {TASK_KEYS, END_KEYS};
 
 #define EVENT(name, keys)                                                                          \
 	{                                                                                          \
