@@ -17,7 +17,6 @@
 WRAPPER=${5:-none}
 [ "$WRAPPER" = none ] && skip_all "octrace-runtime was not built"
 WRAPPER=$(realpath -e "$WRAPPER") || skip_all "octrace-runtime was not built"
-DEPLOY=${OCTRACE_DEPLOY_DIR:-$HERE/../../deploy}
 
 # podman from Debian: CI (.ci/run via test.sh) installs it; a developer's machine gets it here.
 if ! command -v podman >/dev/null && [ "${CI:-}" != true ] && [ "$(id -u)" = 0 ]; then
