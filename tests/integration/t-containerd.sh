@@ -12,6 +12,9 @@
 #      bundle left), no octrace process is left; the bundle's config.json differs from the
 #      control's only by hooks.prestart, which holds exactly runtime.json's hook
 #   3. "trace": "annotated": without the annotation not traced, with it traced
+#   3b. `ctr run -d` then `ctr task exec --exec-id` of a probe: denied (errno 42, 13), its
+#      status through ctr, a join event then its denial in ID.jsonl, nothing left after
+#      `ctr task rm -f`
 # Then containerd is stopped, and nothing of it is left.
 # Usage: t-containerd.sh runc HOOK PROG none OCTRACE-RUNTIME.
 # shellcheck source=lib.sh
@@ -330,6 +333,48 @@ else
 	show "$TMP/ann-true.out" "$TMP/ann-true.err" "$LOGS/c3.log"
 fi
 check "\"trace\": \"annotated\", annotated: nothing left" $clean_ok
+
+# 3b. `ctr task exec` into a traced container ("trace": "all" again): the wrapper's exec joins
+# the container's octrace; the exec'd probe is denied and audited after its join event.
+runtime_json all
+c run -d --fifo-dir "$CTD/fifo" --runc-binary "$WRAPPER" --runc-root "$CTD/runc" \
+	--env "OCTRACE_INTEG_TAG=$TAG" "$IMAGE" c4 sh -c 'exec /bin/busybox sleep 1000' \
+	>"$TMP/exec-run.out" 2>"$TMP/exec-run.err" </dev/null
+status=$?
+if [ "$status" = 0 ] && [ "$(c tasks ls 2>/dev/null | awk '$1 == "c4" { print $3 }')" = RUNNING ] &&
+	grep -q "octrace: container c4: attached to pid " "$LOGS/c4.log" 2>/dev/null; then
+	ok "ctr run -d through octrace-runtime: c4 running, traced (ID.log attached)"
+else
+	not_ok "ctr run -d through octrace-runtime: c4 running, traced (status $status)"
+	show "$TMP/exec-run.out" "$TMP/exec-run.err" "$LOGS/c4.log"
+fi
+c tasks exec --fifo-dir "$CTD/fifo" --exec-id probe4 c4 /bin/integ-prog probe 4 \
+	>"$TMP/exec.out" 2>"$TMP/exec.err" </dev/null
+status=$?
+if [ "$status" = 4 ] && [ "$(cat "$TMP/exec.out")" = "$(printf 'getpgid: -1 errno 42\nmkdirat: -1 errno 13')" ]; then
+	ok "ctr task exec of a probe: getpgid errno 42, mkdirat errno 13, status 4 through ctr"
+else
+	not_ok "ctr task exec of a probe: getpgid errno 42, mkdirat errno 13, status 4 through ctr (status $status)"
+	show "$TMP/exec.out" "$TMP/exec.err" "$LOGS/c4.log"
+fi
+c tasks rm -f c4 >/dev/null 2>"$TMP/exec-rm.err" || show "$TMP/exec-rm.err"
+c containers rm c4 >/dev/null 2>>"$TMP/exec-rm.err" || show "$TMP/exec-rm.err"
+clean_ok=true
+ctd_clean c4 || clean_ok=false
+jpid=$(grep -F '"event":"join"' "$LOGS/c4.jsonl" 2>/dev/null |
+	jq -r 'select(.argv == ["/bin/integ-prog","probe","4"]) | .pid')
+n=$(jq -r -s --argjson p "${jpid:-0}" '(map(.event == "join" and .pid == $p) | index(true)) as $j |
+	if $j == null then 0 else .[$j + 1:] | map(select(.event == "syscall" and .pid == $p and
+	.syscall == "getpgid" and .action == "SCMP_ACT_ERRNO" and .errno == 42)) | length end' \
+	"$LOGS/c4.jsonl" 2>/dev/null)
+if [ -n "$jpid" ] && [ "$(wc -w <<<"$jpid")" = 1 ] && [ "$n" = 1 ] &&
+	grep -Eq "octrace: container c4: joined process $jpid exited, status 4\$" "$LOGS/c4.log"; then
+	ok "ctr task exec: ID.jsonl has a join event (pid $jpid), then its getpgid denial (ERRNO 42); ID.log its status 4"
+else
+	not_ok "ctr task exec: ID.jsonl has a join event, then its getpgid denial (ERRNO 42); ID.log its status 4 (join pid '$jpid', $n denials)"
+	show "$LOGS/c4.log" "$LOGS/c4.jsonl"
+fi
+check "ctr task exec: task and container removed, nothing left" $clean_ok
 
 # 4. Stop containerd: it exits, and nothing it started is left.
 kill -TERM "$ctd_pid"
