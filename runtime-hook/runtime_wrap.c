@@ -229,6 +229,11 @@ int runtime_wrap(int argc, char *argv[], const struct runtime_args *a, struct oc
 	cleanup_free char *default_hook = runtime_default_hook();
 	cleanup_free char *path = NULL;
 
+	const char *env = getenv(RUNTIME_CONFIG_ENV);
+
+	/* the default file may be missing (defaults); a file the environment names may not */
+	if (env && *env && access(env, F_OK) < 0)
+		return oci_fail(err, errno, "%s=%s: %s", RUNTIME_CONFIG_ENV, env, strerror(errno));
 	if (runtime_config_load(config_file(), default_hook, &cfg, err) < 0 ||
 	    runtime_resolve(cfg->runtime, &path, err) < 0)
 		return -1;
