@@ -165,6 +165,8 @@ static void collect_family(struct tracee *t, void *data)
 	if (t->state != TRACEE_STOPPED)
 		return;
 	walk_add(w, tracee_tgid(t));
+	if (w->s->join)
+		return; /* a joining runtime: its children so far are octrace's own hook */
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", tracee_tgid(t), t->tid);
 	f = fopen(path, "re");
 	if (f == NULL || getline(&line, &size, f) <= 0 || strlen(line) > MAX_CHILDREN_LINE)
