@@ -50,7 +50,7 @@ struct reader {
 	size_t left;
 };
 
-static uint64_t fnv1a64(const void *data, size_t len)
+uint64_t oci_fnv1a64(const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -262,7 +262,7 @@ static bool parse_entry(const uint8_t *data, size_t size, const struct buf *key,
 		return false;
 	r.left -= sizeof(sum);
 	memcpy(&sum, data + r.left, sizeof(sum));
-	if (sum != fnv1a64(data, r.left))
+	if (sum != oci_fnv1a64(data, r.left))
 		return false;
 	if ((magic = rd_span(&r, sizeof(cache_magic))) == NULL ||
 	    memcmp(magic, cache_magic, sizeof(cache_magic)) != 0 || !rd_u64(&r, &key_len) ||
@@ -330,7 +330,7 @@ static void encode_entry(struct buf *b, const struct buf *key, const struct oci_
 	}
 	buf_u32(b, f->flags);
 	buf_str(b, warnings);
-	buf_u64(b, fnv1a64(b->data, b->len));
+	buf_u64(b, oci_fnv1a64(b->data, b->len));
 }
 
 static bool write_all(int fd, const uint8_t *data, size_t size)
@@ -505,6 +505,11 @@ static int make_dir(const char *path, int depth)
 	return open_dir(pfd, base);
 }
 
+int oci_open_safe_dir(const char *path)
+{
+	return open_safe_dir(path, CACHE_MKDIR_DEPTH);
+}
+
 /* Trailing slashes are dropped: "link/" would follow the symlink despite O_NOFOLLOW. */
 static int open_safe_dir(const char *path, int depth)
 {
@@ -538,7 +543,7 @@ int oci_filter_cache_get(const char *dir, const struct oci_policy *p, enum oci_c
 	    !key_build(&key))
 		return oci_policy_compile(p, mode, warn, out, err);
 	key_policy(&key, p, mode);
-	snprintf(name, sizeof(name), "%016" PRIx64 CACHE_SUFFIX, fnv1a64(key.data, key.len));
+	snprintf(name, sizeof(name), "%016" PRIx64 CACHE_SUFFIX, oci_fnv1a64(key.data, key.len));
 	if (load(dfd, name, &key, out, &warnings)) {
 		replay_warnings(warn, warnings, p->source);
 		return 1;

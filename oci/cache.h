@@ -11,6 +11,15 @@
  * policy is compiled, and the cache is never the reason a container does not start. */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
+
+/* A directory only root (or this user) can write, created 0700 level by level when missing
+ * (inside safe directories only): an fd, or -1. */
+int oci_open_safe_dir(const char *path);
+/* FNV-1a, 64 bits. */
+uint64_t oci_fnv1a64(const void *data, size_t len);
+
 #include <stdio.h>
 
 #include "compile.h"

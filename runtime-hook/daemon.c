@@ -25,6 +25,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "procfs.h"
+#include "record.h"
 #include "observe.h"
 
 #define HANDSHAKE_MAX 1024
@@ -179,6 +180,8 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	report(ready, "ok\n");
 	close(ready);
 	session_run_to_end(&s, stderr);
+	if (!s.join)
+		oci_record_remove(OCI_RECORD_DIR, st->id, st->pid);
 	timestamp(stderr);
 	if (s.join && s.joined == 0)
 		fprintf(stderr, "octrace: container %s: no process joined (the runtime's exec "

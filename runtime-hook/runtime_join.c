@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "io.h"
 #include "json.h"
 #include "runtime_bundle.h"
+#include "record.h"
 #include "state.h"
 
 #define STATE_MAX (1u << 20)
@@ -109,9 +111,22 @@ int runtime_join(const struct runtime_config *cfg, const char *runtime_path, cha
 	struct stat sb;
 	int status;
 
-	if (container_state(runtime_path, argv, a, &state_json, &len) < 0 ||
-	    oci_state_parse("state", state_json, len, &st, &ignored) < 0 || st->bundle == NULL)
+	/* octrace-hook's record of the container (a runtime's `state` costs milliseconds);
+	 * the runtime's own answer when there is none, or its init is gone */
+	if (oci_record_read(OCI_RECORD_DIR, a->id, &state_json, &len) == 0 &&
+	    (oci_state_parse("state", state_json, len, &st, &ignored) < 0 || st->pid <= 0 ||
+	     kill(st->pid, 0) < 0)) {
+		oci_state_free(st);
+		st = NULL;
+		free(state_json);
+		state_json = NULL;
+	}
+	if (st == NULL &&
+	    (container_state(runtime_path, argv, a, &state_json, &len) < 0 ||
+	     oci_state_parse("state", state_json, len, &st, &ignored) < 0))
 		return 1; /* the runtime fails the exec itself, as it would have */
+	if (st->bundle == NULL)
+		return 1;
 	if (asprintf(&config, "%s/config.json", st->bundle) < 0)
 		abort();
 	if (runtime_bundle_read(config, &sb, &doc, &ignored) < 0 ||

@@ -1,0 +1,95 @@
+#include "record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "cleanup.h"
+#include "io.h"
+#include "state.h"
+
+#define RECORD_MAX (1u << 20)
+
+static void record_name(const char *id, char *name, size_t size)
+{
+	snprintf(name, size, "%016" PRIx64 ".json", oci_fnv1a64(id, strlen(id)));
+}
+
+int oci_record_write(const char *dir, const char *id, const char *state, size_t len,
+		     struct oci_error **err)
+{
+	cleanup_close int dfd = oci_open_safe_dir(dir);
+	cleanup_close int fd = -1;
+	char name[32], tmp[48];
+
+	if (dfd < 0)
+		return oci_fail(err, errno ? errno : EPERM, "%s: not a directory only root can write",
+				dir);
+	record_name(id, name, sizeof(name));
+	snprintf(tmp, sizeof(tmp), ".%s.%d", name, (int)getpid());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return oci_fail(err, errno, "%s/%s: %s", dir, tmp, strerror(errno));
+	if (oci_write_all(fd, state, len) < 0 || close(steal_fd(&fd)) < 0 ||
+	    renameat(dfd, tmp, dfd, name) < 0) {
+		int saved = errno;
+
+		unlinkat(dfd, tmp, 0);
+		return oci_fail(err, saved, "%s/%s: %s", dir, name, strerror(saved));
+	}
+	return 0;
+}
+
+/* The record's state, parsed, if it names `id`. */
+static int read_state(const char *dir, const char *id, char **buf, size_t *len,
+		      struct oci_state **st)
+{
+	cleanup_close int dfd = oci_open_safe_dir(dir);
+	cleanup_close int fd = -1;
+	cleanup_oci_error struct oci_error *ignored = NULL;
+	char name[32];
+
+	if (dfd < 0)
+		return -1;
+	record_name(id, name, sizeof(name));
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || oci_read_fd(fd, RECORD_MAX, buf, len) < 0)
+		return -1;
+	if (oci_state_parse(name, *buf, *len, st, &ignored) < 0 || strcmp((*st)->id, id) != 0) {
+		oci_state_free(*st);
+		*st = NULL;
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int oci_record_read(const char *dir, const char *id, char **state, size_t *len)
+{
+	cleanup_oci_state struct oci_state *st = NULL;
+
+	*state = NULL;
+	return read_state(dir, id, state, len, &st);
+}
+
+void oci_record_remove(const char *dir, const char *id, pid_t pid)
+{
+	cleanup_oci_state struct oci_state *st = NULL;
+	cleanup_free char *buf = NULL;
+	cleanup_close int dfd = -1;
+	size_t len;
+	char name[32];
+
+	if (read_state(dir, id, &buf, &len, &st) < 0 || st->pid != pid)
+		return;
+	dfd = oci_open_safe_dir(dir);
+	record_name(id, name, sizeof(name));
+	if (dfd >= 0)
+		unlinkat(dfd, name, 0);
+}

@@ -1,0 +1,23 @@
+/* The container record: octrace-hook keeps the OCI state of each container it traces in a
+ * root-only directory while its daemon runs, so that octrace-runtime's `exec` finds the
+ * container (its bundle, init pid, annotations) without asking the runtime (`runc state`
+ * costs a Go runtime's start: most of an exec's added latency). DIR/<FNV-1a 64 of the id>.json
+ * holds the state exactly as the runtime gave it to the hook; a reader checks the id inside. */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define OCI_RECORD_DIR "/run/octrace/containers"
+
+/* Write (through a temporary file and a rename) the state of container `id`. */
+int oci_record_write(const char *dir, const char *id, const char *state, size_t len,
+		     struct oci_error **err);
+/* The state recorded for `id`: 0 and *state (malloc'd), or -1 when there is none, the
+ * directory is not safe, or the record names another container. */
+int oci_record_read(const char *dir, const char *id, char **state, size_t *len);
+/* Remove the record of `id` if it still names init pid `pid` (a newer container with the
+ * same id has its own record). */
+void oci_record_remove(const char *dir, const char *id, pid_t pid);
