@@ -15,13 +15,22 @@
 
 #define RECORD_MAX (1u << 20)
 
-static void record_name(const char *id, char *name, size_t size)
+static void record_name(const char *root, const char *id, char *name, size_t size)
 {
-	snprintf(name, size, "%016" PRIx64 ".json", oci_fnv1a64(id, strlen(id)));
+	size_t rl = strlen(root ? root : ""), il = strlen(id);
+	char *key = malloc(rl + 1 + il);
+
+	if (key == NULL)
+		abort();
+	memcpy(key, root ? root : "", rl);
+	key[rl] = '\0'; /* no root string holds a NUL: the key is unambiguous */
+	memcpy(key + rl + 1, id, il);
+	snprintf(name, size, "%016" PRIx64 ".json", oci_fnv1a64(key, rl + 1 + il));
+	free(key);
 }
 
-int oci_record_write(const char *dir, const char *id, const char *state, size_t len,
-		     struct oci_error **err)
+int oci_record_write(const char *dir, const char *root, const char *id, const char *state,
+		     size_t len, struct oci_error **err)
 {
 	cleanup_close int dfd = oci_open_safe_dir(dir);
 	cleanup_close int fd = -1;
@@ -30,7 +39,7 @@ int oci_record_write(const char *dir, const char *id, const char *state, size_t 
 	if (dfd < 0)
 		return oci_fail(err, errno ? errno : EPERM, "%s: not a directory only root can write",
 				dir);
-	record_name(id, name, sizeof(name));
+	record_name(root, id, name, sizeof(name));
 	snprintf(tmp, sizeof(tmp), ".%s.%d", name, (int)getpid());
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -46,8 +55,8 @@ int oci_record_write(const char *dir, const char *id, const char *state, size_t 
 }
 
 /* The record's state, parsed, if it names `id`. */
-static int read_state(const char *dir, const char *id, char **buf, size_t *len,
-		      struct oci_state **st)
+static int read_state(const char *dir, const char *root, const char *id, char **buf,
+		      size_t *len, struct oci_state **st)
 {
 	cleanup_close int dfd = oci_open_safe_dir(dir);
 	cleanup_close int fd = -1;
@@ -56,7 +65,7 @@ static int read_state(const char *dir, const char *id, char **buf, size_t *len,
 
 	if (dfd < 0)
 		return -1;
-	record_name(id, name, sizeof(name));
+	record_name(root, id, name, sizeof(name));
 	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || oci_read_fd(fd, RECORD_MAX, buf, len) < 0)
 		return -1;
@@ -70,15 +79,16 @@ static int read_state(const char *dir, const char *id, char **buf, size_t *len,
 	return 0;
 }
 
-int oci_record_read(const char *dir, const char *id, char **state, size_t *len)
+int oci_record_read(const char *dir, const char *root, const char *id, char **state,
+		    size_t *len)
 {
 	cleanup_oci_state struct oci_state *st = NULL;
 
 	*state = NULL;
-	return read_state(dir, id, state, len, &st);
+	return read_state(dir, root, id, state, len, &st);
 }
 
-void oci_record_remove(const char *dir, const char *id, pid_t pid)
+void oci_record_remove(const char *dir, const char *root, const char *id, pid_t pid)
 {
 	cleanup_oci_state struct oci_state *st = NULL;
 	cleanup_free char *buf = NULL;
@@ -86,10 +96,10 @@ void oci_record_remove(const char *dir, const char *id, pid_t pid)
 	size_t len;
 	char name[32];
 
-	if (read_state(dir, id, &buf, &len, &st) < 0 || st->pid != pid)
+	if (read_state(dir, root, id, &buf, &len, &st) < 0 || st->pid != pid)
 		return;
 	dfd = oci_open_safe_dir(dir);
-	record_name(id, name, sizeof(name));
+	record_name(root, id, name, sizeof(name));
 	if (dfd >= 0)
 		unlinkat(dfd, name, 0);
 }

@@ -12,12 +12,16 @@
 
 #define OCI_RECORD_DIR "/run/octrace/containers"
 
+/* A record is keyed by the runtime's state directory (its --root as given, "" for its
+ * default) and the container id: two runtimes may each have a container of one id. */
+
 /* Write (through a temporary file and a rename) the state of container `id`. */
-int oci_record_write(const char *dir, const char *id, const char *state, size_t len,
-		     struct oci_error **err);
+int oci_record_write(const char *dir, const char *root, const char *id, const char *state,
+		     size_t len, struct oci_error **err);
 /* The state recorded for `id`: 0 and *state (malloc'd), or -1 when there is none, the
  * directory is not safe, or the record names another container. */
-int oci_record_read(const char *dir, const char *id, char **state, size_t *len);
+int oci_record_read(const char *dir, const char *root, const char *id, char **state,
+		    size_t *len);
 /* Remove the record of `id` if it still names init pid `pid` (a newer container with the
  * same id has its own record). */
-void oci_record_remove(const char *dir, const char *id, pid_t pid);
+void oci_record_remove(const char *dir, const char *root, const char *id, pid_t pid);

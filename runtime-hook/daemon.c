@@ -181,7 +181,7 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	close(ready);
 	session_run_to_end(&s, stderr);
 	if (!s.join)
-		oci_record_remove(OCI_RECORD_DIR, st->id, st->pid);
+		oci_record_remove(OCI_RECORD_DIR, plan->runtime_root, st->id, st->pid);
 	timestamp(stderr);
 	if (s.join && s.joined == 0)
 		fprintf(stderr, "octrace: container %s: no process joined (the runtime's exec "

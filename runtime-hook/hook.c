@@ -1,4 +1,5 @@
 /* octrace-hook: the OCI prestart/createRuntime hook. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "daemon.h"
 #include "hook_config.h"
 #include "log.h"
+#include "runtime_args.h"
 #include "record.h"
 #include "state.h"
 
@@ -20,14 +22,42 @@ static int read_state(char **buf, size_t *len, struct oci_state **out, struct oc
 	return oci_state_parse("state", *buf, *len, out, err);
 }
 
+/* The runtime that runs this hook (runc, crun) and its --root, from its command line: the
+ * record's key, as octrace-runtime's exec will have it. "" when it has none (its default). */
+static void runtime_root(char *out, size_t size)
+{
+	char path[64], cmdline[8192];
+	char *argv[256];
+	struct runtime_args ra;
+	cleanup_close int fd = -1;
+	ssize_t n;
+	int argc = 0;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", getppid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, cmdline, sizeof(cmdline) - 1)) <= 0)
+		return;
+	cmdline[n] = '\0';
+	for (ssize_t i = 0; i < n && argc < 255; i += (ssize_t)strlen(cmdline + i) + 1)
+		argv[argc++] = cmdline + i;
+	argv[argc] = NULL;
+	runtime_args_parse(argc, argv, &ra);
+	if (ra.root)
+		snprintf(out, size, "%s", ra.root);
+}
+
 /* A container's record while its daemon runs (oci/record.h): octrace-runtime's exec finds
  * it there. Not having one only costs the exec a `runtime state`. */
-static void record(const struct hook_args *a, const struct oci_state *st, const char *buf,
-		   size_t len)
+static void record(const struct hook_args *a, struct hook_plan *plan, const struct oci_state *st,
+		   const char *buf, size_t len)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 
-	if (!a->join && oci_record_write(OCI_RECORD_DIR, st->id, buf, len, &err) < 0)
+	if (a->join)
+		return;
+	runtime_root(plan->runtime_root, sizeof(plan->runtime_root));
+	if (oci_record_write(OCI_RECORD_DIR, plan->runtime_root, st->id, buf, len, &err) < 0)
 		log_warn("container record: %s", err->msg);
 }
 
@@ -48,11 +78,11 @@ int main(int argc, char **argv)
 	log_debug_enabled = args.debug;
 	if (read_state(&buf, &len, &state, &err) == 0 &&
 	    hook_plan(&args, state, &plan, &err) == 0) {
-		record(&args, state, buf, len);
+		record(&args, &plan, state, buf, len);
 		if (daemon_start(&args, state, &plan, &err) == 0)
 			rc = 0;
 		else if (!args.join)
-			oci_record_remove(OCI_RECORD_DIR, state->id, state->pid);
+			oci_record_remove(OCI_RECORD_DIR, plan.runtime_root, state->id, state->pid);
 	}
 	if (rc != 0)
 		fprintf(stderr, "octrace-hook: %s\n", err->msg);

@@ -50,6 +50,7 @@ struct hook_plan {
 	enum audit_level audit_level;
 	bool new_pid_ns;
 	pid_t join; /* hook_args.join, checked: the process that ran the hook */
+	char runtime_root[4096]; /* the runtime's --root ("": its default): the record's key */
 };
 
 int hook_parse_args(int argc, char **argv, struct hook_args *a);

@@ -6,7 +6,7 @@
 #include "cleanup.h"
 
 /* Where a flag's value goes; most are skipped over and only need their value consumed. */
-enum target { T_NONE, T_LOG, T_LOG_FORMAT, T_BUNDLE, T_CONFIG, T_HELP };
+enum target { T_NONE, T_ROOT, T_LOG, T_LOG_FORMAT, T_BUNDLE, T_CONFIG, T_HELP };
 
 struct flag {
 	const char *name; /* long name: -name and --name alike (Go's flag package) */
@@ -18,7 +18,7 @@ struct flag {
 /* runc 1.1 and crun 1.8 global options. A value flag missing here would make its value look
  * like the subcommand; a boolean missing here is harmless (unknown flags are booleans). */
 static const struct flag global_flags[] = {
-    {"root", 0, true, T_NONE},
+    {"root", 0, true, T_ROOT},
     {"log", 0, true, T_LOG},
     {"log-format", 0, true, T_LOG_FORMAT},
     {"log-level", 0, true, T_NONE}, /* crun */
@@ -102,6 +102,9 @@ static void apply(struct runtime_args *a, enum target t, const char *value)
 {
 	switch (t) {
 	case T_NONE:
+		break;
+	case T_ROOT:
+		a->root = value;
 		break;
 	case T_LOG:
 		a->log = value;

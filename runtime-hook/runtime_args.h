@@ -12,6 +12,7 @@ struct runtime_args {
 	const char *bundle;	/* --bundle/-b; NULL: the current directory */
 	const char *config;	/* crun's --config/-f, relative to the bundle; NULL: none */
 	const char *id;		/* create/run: the last positional argument; exec: the first */
+	const char *root;	/* global --root: the runtime's state directory; NULL: its default */
 	const char *log;	/* global --log (crun may prefix it with "file:") */
 	const char *log_format; /* global --log-format; NULL: text */
 	bool help;		/* create/run --help/-h: the runtime only prints its help */

@@ -113,7 +113,7 @@ int runtime_join(const struct runtime_config *cfg, const char *runtime_path, cha
 
 	/* octrace-hook's record of the container (a runtime's `state` costs milliseconds);
 	 * the runtime's own answer when there is none, or its init is gone */
-	if (oci_record_read(OCI_RECORD_DIR, a->id, &state_json, &len) == 0 &&
+	if (oci_record_read(OCI_RECORD_DIR, a->root ? a->root : "", a->id, &state_json, &len) == 0 &&
 	    (oci_state_parse("state", state_json, len, &st, &ignored) < 0 || st->pid <= 0 ||
 	     kill(st->pid, 0) < 0)) {
 		oci_state_free(st);
