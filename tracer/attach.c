@@ -534,8 +534,8 @@ static int attach_round(struct session *s, pid_t pid, const struct oci_filter *f
 		bool pending = false;
 
 		for (size_t i = 0; i < gs.n; i++)
-			pending |= !gs.v[i].filtered && s->filter;
-		if (!pending && s->filter)
+			pending |= !gs.v[i].filtered && filter;
+		if (!pending && filter)
 			rc = verify_filters(s, &gs, err);
 		else if (pending)
 			rc = 1;
@@ -570,8 +570,12 @@ int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **er
 	/* nothing is logged before the attach event: a thread that dies while we seize is
 	 * the process's past, not what we traced */
 	s->audit = NULL;
-	/* armed at once: the enforce-mode filter (its slots are the tracer-mode one's) */
-	rc = attach_tree(s, pid, arm && s->arm_filter ? s->arm_filter : s->filter, err);
+	/* armed at once: the enforce-mode filter (its slots are the tracer-mode one's). A joining
+	 * runtime gets none: it is trusted until its exec into the container, which gets the
+	 * filter before its first instruction (loop.c, arm_in_kernel()) — and the runtime's own
+	 * work then never stops in octrace */
+	rc = attach_tree(s, pid,
+			 s->join ? NULL : arm && s->arm_filter ? s->arm_filter : s->filter, err);
 	s->audit = audit;
 	if (rc < 0) {
 		session_detach_all(s);

@@ -129,11 +129,17 @@ static struct tracee *route_exec(struct session *s, const struct report *r, pid_
 static void arm_in_kernel(struct session *s, struct tracee *t)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
+	/* enforce mode: the enforce-mode filter; complain mode: the tracer-mode one, for a
+	 * process that has none yet (one that joined a container: its runtime got none) */
+	const struct oci_filter *f = s->arm_filter        ? s->arm_filter
+				     : t->flags & TRACEE_F_FILTERED ? NULL
+								    : s->filter;
 
-	if (s->arm_filter == NULL || (t->flags & TRACEE_F_ARM_FILTER))
+	if (f == NULL || (t->flags & TRACEE_F_ARM_FILTER))
 		return;
-	if (inject_filter(s, t, s->arm_filter, &err) == 0) {
-		t->flags |= TRACEE_F_ARM_FILTER | TRACEE_F_FILTERED; /* it has every TRACE too */
+	if (inject_filter(s, t, f, &err) == 0) {
+		/* the enforce-mode filter has every TRACE of the tracer-mode one too */
+		t->flags |= TRACEE_F_FILTERED | (f == s->arm_filter ? TRACEE_F_ARM_FILTER : 0);
 		return;
 	}
 	log_warn("process %d: enforce-mode filter not installed (%s): killed", t->tid,
