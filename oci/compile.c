@@ -67,23 +67,6 @@ uint32_t oci_filter_slot_data(const struct oci_filter *f, const struct oci_slot 
 	return OCI_TRACE_DATA_BASE + (uint32_t)(slot - f->slots);
 }
 
-const struct oci_slot *oci_filter_find_slot(const struct oci_filter *f, enum oci_action a,
-					    uint32_t errno_ret, bool is_bad_arch, uint32_t hint)
-{
-	const struct oci_slot *h = oci_filter_slot(f, hint);
-
-	if (h && h->guard == OCI_GUARD_NONE && h->action == a && h->errno_ret == errno_ret &&
-	    !h->is_bad_arch == !is_bad_arch)
-		return h;
-	for (size_t i = 0; f && i < f->n_slots; i++) {
-		const struct oci_slot *s = &f->slots[i];
-
-		if (s->action == a && s->errno_ret == errno_ret && !s->is_bad_arch == !is_bad_arch)
-			return s;
-	}
-	return NULL;
-}
-
 static uint32_t kernel_action(enum oci_action a, uint32_t errno_ret)
 {
 	switch (a) {

@@ -106,11 +106,6 @@ static inline const struct oci_slot *oci_filter_slot(const struct oci_filter *f,
  * oci_filter_slot(). */
 uint32_t oci_filter_slot_data(const struct oci_filter *f, const struct oci_slot *slot);
 
-/* f's slot for this action, or NULL when the policy never produces it (`hint`, a data value,
- * is tried first). */
-const struct oci_slot *oci_filter_find_slot(const struct oci_filter *f, enum oci_action a,
-					    uint32_t errno_ret, bool is_bad_arch, uint32_t hint);
-
 static inline void cleanup_oci_filterp(struct oci_filter **f)
 {
 	oci_filter_free(*f);

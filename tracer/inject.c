@@ -62,11 +62,6 @@ static int fail_request(struct injector *in, const char *what, struct oci_error 
 
 /* Wait for the injection's next stop. Anything else (PTRACE_EVENT_EXIT, death) means the
  * task is being killed: the session handles the report, the injection is over. */
-static bool is_stop_signal(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
 /* Job control during the injection (every other signal is blocked): a SIGSTOP delivery is
  * held back and the task resumed the way it was; a group-stop (another thread took the
  * SIGSTOP) is left the same way. Both stops consume a pending interrupt: it is sent again.
@@ -94,7 +89,7 @@ static int wait_stop(struct injector *in, int *status, struct oci_error **err)
 		if (w != tid)
 			return oci_fail(err, errno, "task %d: waitpid: %s", tid, strerror(errno));
 		r = report_classify(tid, *status);
-		if (!((r.kind == REPORT_SIGNAL && is_stop_signal(r.sig)) ||
+		if (!((r.kind == REPORT_SIGNAL && tracee_is_stop_signal(r.sig)) ||
 		      r.kind == REPORT_GROUP_STOP) ||
 		    hold_job_control(in, &r) < 0)
 			break;

@@ -187,7 +187,7 @@ pid_t tracee_tgid(struct tracee *t)
 	return t->tgid;
 }
 
-static bool is_stop_signal(int sig)
+bool tracee_is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
@@ -200,7 +200,7 @@ static enum report_kind stop_kind(int status)
 	case 0:
 		return sig == (SIGTRAP | 0x80) ? REPORT_SYSCALL : REPORT_SIGNAL;
 	case PTRACE_EVENT_STOP:
-		return is_stop_signal(sig) ? REPORT_GROUP_STOP : REPORT_EVENT_STOP;
+		return tracee_is_stop_signal(sig) ? REPORT_GROUP_STOP : REPORT_EVENT_STOP;
 	case PTRACE_EVENT_SECCOMP:
 		return REPORT_SECCOMP;
 	case PTRACE_EVENT_CLONE:

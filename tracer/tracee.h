@@ -50,6 +50,8 @@ struct report {
 };
 
 struct report report_classify(pid_t tid, int status);
+/* SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: the signals of job control. */
+bool tracee_is_stop_signal(int sig);
 const char *report_kind_name(enum report_kind k);
 
 static inline bool report_is_death(const struct report *r)
