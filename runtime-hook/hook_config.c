@@ -43,6 +43,9 @@ static const char usage_text[] =
 	"      --max-audit-level denied|traced|all\n"
 	"                         the most the " HOOK_ANNOTATION_AUDIT_LEVEL " annotation may ask for\n"
 	"                         (default: the --audit-level)\n"
+	"      --user UID[:GID]   the daemon's ids once it has opened its files (default 65534,\n"
+	"                         nobody): it keeps only CAP_SYS_PTRACE and CAP_KILL, and a\n"
+	"                         seccomp filter of its own; 0 keeps root's ids\n"
 	"      --debug            log the tracer's state transitions\n"
 
 	"  -h, --help             show this help\n"
@@ -53,7 +56,7 @@ static const char usage_text[] =
 	"is refused and the container does not start.\n";
 
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
-       OPT_TIMEOUT, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
+       OPT_TIMEOUT, OPT_USER, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
        OPT_NO_CACHE };
 
 static const struct option long_options[] = {
@@ -66,6 +69,7 @@ static const struct option long_options[] = {
 	{ "allow-complain", no_argument, NULL, OPT_ALLOW_COMPLAIN },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
 	{ "max-audit-level", required_argument, NULL, OPT_MAX_AUDIT_LEVEL },
 	{ "help", no_argument, NULL, 'h' },
@@ -107,6 +111,19 @@ static int apply_option(struct hook_args *a, int c)
 			return -1;
 		}
 		return 0;
+	case OPT_USER: {
+		unsigned long uid = strtoul(optarg, &end, 10), gid = uid;
+
+		if (end != optarg && *end == ':')
+			gid = strtoul(end + 1, &end, 10);
+		if (*optarg == '\0' || *end != '\0' || uid > 0xfffffffe || gid > 0xfffffffe) {
+			log_warn("--user: invalid value \"%s\" (UID or UID:GID, numeric)", optarg);
+			return -1;
+		}
+		a->uid = (uid_t)uid;
+		a->gid = (gid_t)gid;
+		return 0;
+	}
 	case OPT_DEBUG:
 		a->debug = true;
 		return 0;
@@ -137,6 +154,7 @@ int hook_parse_args(int argc, char **argv, struct hook_args *a)
 	*a = (struct hook_args){ .log_dir = HOOK_DEFAULT_LOG_DIR,
 				 .cache_dir = HOOK_DEFAULT_CACHE_DIR,
 				 .timeout_ms = HOOK_DEFAULT_TIMEOUT_MS,
+				 .uid = HOOK_DEFAULT_UID, .gid = HOOK_DEFAULT_UID,
 				 .audit_level = AUDIT_TRACED };
 	max_set = false;
 	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1)

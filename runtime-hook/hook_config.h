@@ -21,6 +21,7 @@
 #define HOOK_DEFAULT_LOG_DIR "/var/log/octrace"
 #define HOOK_DEFAULT_CACHE_DIR "/run/octrace/cache"
 #define HOOK_DEFAULT_TIMEOUT_MS 10000
+#define HOOK_DEFAULT_UID 65534 /* nobody */
 #define HOOK_NAME_MAX 128
 
 struct hook_args {
@@ -32,6 +33,8 @@ struct hook_args {
 	bool allow_complain; /* admin: the mode annotation may ask for complain */
 	bool debug;
 	unsigned timeout_ms;
+	uid_t uid; /* admin: the tracer's ids after its set-up (--user) */
+	gid_t gid;
 	enum audit_level audit_level; /* admin: the per-container audit log's level */
 	enum audit_level max_audit_level; /* admin: the most an annotation may ask for */
 };

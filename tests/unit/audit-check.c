@@ -408,6 +408,14 @@ static const struct key_rule leave_keys[] = {
     {"signal", false, is_signal},
 };
 
+static const struct key_rule tracer_died_keys[] = {
+    TASK_KEYS,
+    {"tracer", true, is_positive},
+    {"status", false, is_int},
+    {"signal", false, is_signal},
+    {"mode", true, is_mode_name},
+};
+
 #define EVENT(name, keys)                                                                          \
 	{                                                                                          \
 		name, keys, N_ELEMENTS(keys)                                                       \
@@ -424,6 +432,7 @@ static const struct {
     EVENT("vfork", clone_keys),		  EVENT("exit", exit_keys),
     EVENT("exit_group", exit_group_keys), EVENT("detach", detach_keys),
     EVENT("teardown", teardown_keys), EVENT("leave", leave_keys),
+    EVENT("tracer_died", tracer_died_keys),
 };
 
 static bool is_action_named(const struct json *v, const char *name)
