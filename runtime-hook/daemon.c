@@ -167,14 +167,18 @@ run_janitor(const struct oci_state *st, const struct hook_plan *plan, pid_t trac
 			_exit(1);
 	traced = read(traced_fd, &byte, 1) == 1; /* it had attached, and said so */
 	died = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) > 1);
-	if (traced && died && plan->mode == MODE_ENFORCE && pidfd >= 0) {
-		/* PTRACE_O_EXITKILL has sent SIGKILL to the init: see it gone */
+	/* a pidfd polls readable once its process has exited (a zombie too, which a signal 0
+	 * would still reach); enforcing, PTRACE_O_EXITKILL has sent the init SIGKILL: wait */
+	alive = false;
+	if (pidfd >= 0) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		int wait_ms = traced && died && plan->mode == MODE_ENFORCE ? 5000 : 0;
+		int rc;
 
-		while (poll(&p, 1, 5000) < 0 && errno == EINTR)
+		while ((rc = poll(&p, 1, wait_ms)) < 0 && errno == EINTR)
 			;
+		alive = rc == 0;
 	}
-	alive = pidfd >= 0 && (pidfd_alive(pidfd) == 0 || errno == EPERM);
 	if (traced && died) {
 		const char *what = plan->mode == MODE_ENFORCE
 					   ? "its processes were killed with it (enforce mode)"
@@ -202,6 +206,67 @@ run_janitor(const struct oci_state *st, const struct hook_plan *plan, pid_t trac
 	_exit(0);
 }
 
+/* --reattach: the time of the last tracer_died event in the container's audit log (its last
+ * MiB), where the gap the reattach event names began; "" when there is none. */
+#define SINCE_SCAN (1u << 20)
+static char reattach_since[64];
+
+static void find_since(const struct hook_args *a, const struct hook_plan *plan)
+{
+	cleanup_close int dir = open(a->log_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	cleanup_free char *buf = malloc(SINCE_SCAN + 1);
+	const char *key = "\"event\":\"tracer_died\"", *hit = NULL, *t;
+	struct stat sb;
+	ssize_t n;
+
+	reattach_since[0] = '\0';
+	if (buf == NULL || dir < 0 ||
+	    (fd = openat(dir, plan->audit_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &sb) < 0)
+		return;
+	n = pread(fd, buf, SINCE_SCAN, sb.st_size > SINCE_SCAN ? sb.st_size - SINCE_SCAN : 0);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (const char *p = buf; (p = strstr(p, key)) != NULL; p++)
+		hit = p;
+	if (hit == NULL)
+		return;
+	while (hit > buf && hit[-1] != '\n')
+		hit--;
+	t = strstr(hit, "\"time\":\"");
+	if (t && t < hit + 16)
+		snprintf(reattach_since, sizeof(reattach_since), "%.*s",
+			 (int)strcspn(t + 8, "\""), t + 8);
+}
+
+/* --reattach in a new pid namespace: every process of it not traced yet (one that joined
+ * the container has the runtime, not the init, for its parent). */
+static int attach_namespace(struct session *s, pid_t init, struct oci_error **err)
+{
+	struct stat want, st;
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
+	if (stat(path, &want) < 0 || (d = opendir("/proc")) == NULL)
+		return oci_fail(err, errno, "%s: %s", path, strerror(errno));
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (pid <= 0 || pid == init || tracee_find(&s->tasks, pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+		if (stat(path, &st) == 0 && st.st_ino == want.st_ino && st.st_dev == want.st_dev)
+			rc = attach_process(s, pid, true, err);
+	}
+	closedir(d);
+	return rc;
+}
+
 /* The tracer: unprivileged (hook --user, default nobody) with CAP_SYS_PTRACE and CAP_KILL
  * only, no_new_privs and its own seccomp filter, it seizes every thread of the init, arms
  * the policy, writes "ok" to the hook and follows the container to its end. Exit status 0
@@ -224,6 +289,7 @@ run_tracer(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 
 	session_start(&s, &c);
 	s.joins = joins->fd >= 0 ? joins : NULL;
+	s.reattach = a->reattach;
 	/* The attach reads /proc/PID/auxv (mode 0400, root's) for its injections: it runs with
 	 * root's ids, CAP_SYS_PTRACE and CAP_KILL; then the tracer becomes --user for good, and
 	 * confines itself (docs/kernel-behaviours.md §24) before the container's first
@@ -235,7 +301,8 @@ run_tracer(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 	    (proc_ns_id(st->pid, "mnt", &s.arm_mnt) < 0 &&
 	     oci_fail(&err, errno, "container %s: pid %d: %s", st->id, st->pid,
 		      strerror(errno)) < 0) ||
-	    attach_process(&s, st->pid, false, &err) < 0 ||
+	    attach_process(&s, st->pid, a->reattach, &err) < 0 ||
+	    (a->reattach && plan->new_pid_ns && attach_namespace(&s, st->pid, &err) < 0) ||
 	    (pidfd_alive(pidfd) < 0 &&
 	     oci_fail(&err, errno, "container %s: pid %d exited while octrace attached", st->id,
 		      st->pid) < 0) ||
@@ -253,7 +320,21 @@ run_tracer(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 	timestamp(stderr);
 	fprintf(stderr, "octrace: container %s: attached to pid %d, %zu threads, mode %s, uid %u\n",
 		st->id, st->pid, s.tasks.count, session_mode_name(plan->mode), (unsigned)getuid());
-	observe_attach(&s, st->pid);
+	if (a->reattach) {
+		struct audit_field f[] = {
+			AUDIT_UINT("processes", attach_count_processes(&s)),
+			AUDIT_UINT("threads", s.tasks.count),
+			AUDIT_STR("mode", session_mode_name(s.mode)),
+			AUDIT_STR("since", reattach_since[0] ? reattach_since : NULL),
+		};
+
+		fprintf(stderr, "octrace: container %s: traced again (reattach) after its tracer "
+				"died%s%s\n",
+			st->id, reattach_since[0] ? " at " : "", reattach_since);
+		audit_event(audit, "reattach", st->pid, st->pid, f, N_ELEMENTS(f));
+	} else {
+		observe_attach(&s, st->pid);
+	}
 	if (write(traced_fd, "t", 1) < 0)
 		log_warn_errno("janitor pipe");
 	close(traced_fd);
@@ -382,6 +463,8 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 	if (audit_fd < 0 ||
 	    audit_open(NULL, audit_fd, plan->audit_level, st->id, &audit, err) < 0)
 		return -1;
+	if (a->reattach)
+		find_since(a, plan);
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return oci_fail(err, errno, "pipe: %s", strerror(errno));
 	mid = fork();

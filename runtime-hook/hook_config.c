@@ -47,6 +47,9 @@ static const char usage_text[] =
 	"                         nobody): it keeps only CAP_SYS_PTRACE and CAP_KILL, and a\n"
 	"                         seccomp filter of its own; 0 keeps root's ids\n"
 	"      --debug            log the tracer's state transitions\n"
+	"      --reattach         (octrace attach --container) the container runs already and its\n"
+	"                         filter is in place (its daemon died): trace every process of it\n"
+	"                         again, inject nothing, continue its logs (a \"reattach\" event)\n"
 
 	"  -h, --help             show this help\n"
 	"\n"
@@ -56,7 +59,7 @@ static const char usage_text[] =
 	"is refused and the container does not start.\n";
 
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
-       OPT_TIMEOUT, OPT_USER, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
+       OPT_TIMEOUT, OPT_USER, OPT_REATTACH, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
        OPT_NO_CACHE };
 
 static const struct option long_options[] = {
@@ -70,6 +73,7 @@ static const struct option long_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "reattach", no_argument, NULL, OPT_REATTACH },
 	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
 	{ "max-audit-level", required_argument, NULL, OPT_MAX_AUDIT_LEVEL },
 	{ "help", no_argument, NULL, 'h' },
@@ -124,6 +128,9 @@ static int apply_option(struct hook_args *a, int c)
 		a->gid = (gid_t)gid;
 		return 0;
 	}
+	case OPT_REATTACH:
+		a->reattach = true;
+		return 0;
 	case OPT_DEBUG:
 		a->debug = true;
 		return 0;

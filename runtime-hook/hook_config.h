@@ -33,6 +33,7 @@ struct hook_args {
 	bool allow_complain; /* admin: the mode annotation may ask for complain */
 	bool debug;
 	unsigned timeout_ms;
+	bool reattach; /* octrace attach --container: the container runs, its filter is in */
 	uid_t uid; /* admin: the tracer's ids after its set-up (--user) */
 	gid_t gid;
 	enum audit_level audit_level; /* admin: the per-container audit log's level */
