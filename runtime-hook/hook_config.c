@@ -11,6 +11,7 @@
 #include "cache.h"
 #include "cleanup.h"
 #include "log.h"
+#include "version.h"
 
 static const char usage_text[] =
 	"Usage: octrace-hook [OPTIONS] < STATE\n"
@@ -30,6 +31,7 @@ static const char usage_text[] =
 	"Options (set by the admin; they take precedence over annotations):\n"
 	"      --policy FILE      enforce this policy for every container\n"
 	"      --policy-dir DIR   policies that the " HOOK_ANNOTATION_POLICY " annotation may name\n"
+	"                         (installed: " OCTRACE_POLICY_DIR ")\n"
 	"      --log-dir DIR      per-container logs, DIR/ID.log (default " HOOK_DEFAULT_LOG_DIR ")\n"
 	"      --cache-dir DIR    compiled policies, reused across containers (default\n"
 	"                         " HOOK_DEFAULT_CACHE_DIR "); used only if owned by root and\n"
@@ -48,6 +50,7 @@ static const char usage_text[] =
 	"                         about to exec into the container, instead of the init: its exec\n"
 	"                         inside the container's mount namespace arms it (a \"join\" event)\n"
 	"  -h, --help             show this help\n"
+	"      --version          octrace-hook's version and the libseccomp it runs with\n"
 	"\n"
 	"Annotations (set by the container's creator): " HOOK_ANNOTATION_POLICY "=NAME,\n"
 	HOOK_ANNOTATION_MODE "=enforce|complain, " HOOK_ANNOTATION_AUDIT_LEVEL "=LEVEL,\n"
@@ -56,7 +59,7 @@ static const char usage_text[] =
 
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
        OPT_TIMEOUT, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
-       OPT_NO_CACHE, OPT_JOIN };
+       OPT_NO_CACHE, OPT_JOIN, OPT_VERSION };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
@@ -72,6 +75,7 @@ static const struct option long_options[] = {
 	{ "max-audit-level", required_argument, NULL, OPT_MAX_AUDIT_LEVEL },
 	{ "join", required_argument, NULL, OPT_JOIN },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -133,6 +137,9 @@ static int apply_option(struct hook_args *a, int c)
 		return 0;
 	case 'h':
 		fputs(usage_text, stdout);
+		exit(0);
+	case OPT_VERSION:
+		oci_version_print(stdout, "octrace-hook");
 		exit(0);
 	default:
 		log_warn("invalid option; try 'octrace-hook --help'");
