@@ -143,8 +143,8 @@ readme() {
 
 # says NAME: each line of the README's output block NAME is in what run NAME printed, in order.
 says() {
-	awk 'NR == FNR { want[n++] = $0; next } i < n && index($0, want[i]) { i++ }
-		END { exit i < n }' "$RD/output.$1" "$TMP/$1.out"
+	awk 'BEGIN { i = n = 0 } NR == FNR { want[n++] = $0; next } i < n && index($0, want[i]) { i++ }
+		END { exit (i < n) }' "$RD/output.$1" "$TMP/$1.out"
 }
 
 # denied_logs NAME: the hook's logs NAME.log and NAME.jsonl in /var/log/octrace, as the README
@@ -262,8 +262,8 @@ while read -r n path; do
 	if [[ $path == *.json ]]; then
 		same=$([ -f "$path" ] && [ "$(jq -cS . "$path")" = "$(jq -cS . "$f")" ] && echo true)
 	else
-		same=$(awk 'NR == FNR { if (NF) want[n++] = $0; next }
-			i < n && $0 == want[i] { i++ } END { exit i < n }' "$f" "$path" && echo true)
+		same=$(awk 'BEGIN { i = n = 0 } NR == FNR { if (NF) want[n++] = $0; next }
+			i < n && $0 == want[i] { i++ } END { exit (i < n) }' "$f" "$path" && echo true)
 	fi
 	if [ "$same" = true ]; then
 		ok "installed $path: as the README shows it"
@@ -310,12 +310,13 @@ else
 	ctr plugins ls 2>&1 | grep cri | diag
 	grep -i 'level=\(error\|warning\).*cri' "$TMP/containerd.log" | head -5 | diag
 fi
+left=
 if [ -n "$ctd_pid" ] && kill -TERM "$ctd_pid" && helper waitpid "$ctd_pid" --timeout 20 &&
 	left=$(helper clean --all --timeout 30) && [ -z "$left" ]; then
 	ok "containerd stopped: nothing left running"
 else
-	not_ok "containerd stopped: nothing left running"
-	echo "${left:-}"
+	not_ok "containerd stopped: nothing left running (containerd pid '$ctd_pid')"
+	[ -z "$left" ] || echo "$left"
 fi
 
 # 5. Uninstall, as the README says: nothing of the install left in /usr or /etc. What the
