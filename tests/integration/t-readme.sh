@@ -46,9 +46,11 @@ if [ "${T_README_INNER:-}" != 1 ]; then
 	# were still in view here, nothing is removed)
 	trap '[ -n "${INTEG_KEEP:-}" ] || findmnt -rn -o TARGET | grep -qF "$TMP/" ||
 		rm -rf "$TMP"' EXIT
+	trap 'exit 143' TERM INT HUP # a timeout's SIGTERM still cleans up
 	# reaper: pid 1 of the namespace reaps its orphans (conmon, the daemons) at once; when it
-	# exits, the kernel kills whatever is left in the namespace.
-	T_README_INNER=1 TMP=$TMP unshare -m -p -f --mount-proc "$REAPER" bash "$0" "$@"
+	# exits (or unshare dies: --kill-child), the kernel kills whatever is left in the namespace.
+	T_README_INNER=1 TMP=$TMP unshare -m -p -f --kill-child --mount-proc "$REAPER" \
+		bash "$0" "$@"
 	exit
 fi
 
@@ -225,7 +227,7 @@ agree() {
 }
 
 # 1. Install, as the README says.
-readme install 900
+readme install 600
 if [ "$status" = 0 ]; then
 	ok "README install: $(head -1 "$RD/run.install")"
 else
