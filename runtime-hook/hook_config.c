@@ -11,6 +11,7 @@
 #include "cache.h"
 #include "cleanup.h"
 #include "log.h"
+#include "version.h"
 
 static const char usage_text[] =
 	"Usage: octrace-hook [OPTIONS] < STATE\n"
@@ -30,6 +31,7 @@ static const char usage_text[] =
 	"Options (set by the admin; they take precedence over annotations):\n"
 	"      --policy FILE      enforce this policy for every container\n"
 	"      --policy-dir DIR   policies that the " HOOK_ANNOTATION_POLICY " annotation may name\n"
+	"                         (installed: " OCTRACE_POLICY_DIR ")\n"
 	"      --log-dir DIR      per-container logs, DIR/ID.log (default " HOOK_DEFAULT_LOG_DIR ")\n"
 	"      --cache-dir DIR    compiled policies, reused across containers (default\n"
 	"                         " HOOK_DEFAULT_CACHE_DIR "); used only if owned by root and\n"
@@ -50,8 +52,8 @@ static const char usage_text[] =
 	"      --reattach         (octrace attach --container) the container runs already and its\n"
 	"                         filter is in place (its daemon died): trace every process of it\n"
 	"                         again, inject nothing, continue its logs (a \"reattach\" event)\n"
-
 	"  -h, --help             show this help\n"
+	"      --version          octrace-hook's version and the libseccomp it runs with\n"
 	"\n"
 	"Annotations (set by the container's creator): " HOOK_ANNOTATION_POLICY "=NAME,\n"
 	HOOK_ANNOTATION_MODE "=enforce|complain, " HOOK_ANNOTATION_AUDIT_LEVEL "=LEVEL,\n"
@@ -59,8 +61,8 @@ static const char usage_text[] =
 	"is refused and the container does not start.\n";
 
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
-       OPT_TIMEOUT, OPT_USER, OPT_REATTACH, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
-       OPT_NO_CACHE };
+       OPT_TIMEOUT, OPT_USER, OPT_REATTACH, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL,
+       OPT_CACHE_DIR, OPT_NO_CACHE, OPT_VERSION };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
@@ -77,6 +79,7 @@ static const struct option long_options[] = {
 	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
 	{ "max-audit-level", required_argument, NULL, OPT_MAX_AUDIT_LEVEL },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -147,6 +150,9 @@ static int apply_option(struct hook_args *a, int c)
 		return 0;
 	case 'h':
 		fputs(usage_text, stdout);
+		exit(0);
+	case OPT_VERSION:
+		oci_version_print(stdout, "octrace-hook");
 		exit(0);
 	default:
 		log_warn("invalid option; try 'octrace-hook --help'");

@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "compile.h"
+#include "config.h"
 #include "error.h"
 #include "policy.h"
 #include "session.h"
@@ -18,7 +19,7 @@
 #define HOOK_ANNOTATION_MODE "org.octrace.mode"
 #define HOOK_ANNOTATION_LOG "org.octrace.log"
 #define HOOK_ANNOTATION_AUDIT_LEVEL "org.octrace.audit-level"
-#define HOOK_DEFAULT_LOG_DIR "/var/log/octrace"
+#define HOOK_DEFAULT_LOG_DIR OCTRACE_LOG_DIR
 #define HOOK_DEFAULT_CACHE_DIR "/run/octrace/cache"
 #define HOOK_DEFAULT_TIMEOUT_MS 10000
 #define HOOK_DEFAULT_UID 65534 /* nobody */

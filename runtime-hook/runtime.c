@@ -7,13 +7,11 @@
 #include "runtime_args.h"
 #include "runtime_config.h"
 #include "runtime_wrap.h"
+#include "version.h"
 
-#ifndef OCTRACE_VERSION
-#define OCTRACE_VERSION "unknown"
-#endif
-
-/* Only these exact argv[1]s are ours: --help, --version and everything else belong to the
- * real runtime (containerd and docker ask it for `--version`). */
+/* Only these exact argv[1]s are ours: --help and everything else belong to the real runtime.
+ * `--version` is both: ours first, then the real runtime's (engines ask it for `--version`
+ * and read its "NAME version X" line, which ours does not look like). */
 static const char usage_text[] =
     "Usage: " RUNTIME_PROGNAME " [RUNTIME-OPTIONS] COMMAND [ARGS...]\n"
     "       " RUNTIME_PROGNAME " --octrace-help | --octrace-version\n"
@@ -23,13 +21,14 @@ static const char usage_text[] =
     "the current directory; crun's --config is honoured), unless a hook with the same path is\n"
     "already in prestart or createRuntime; the file is rewritten through a temporary file\n"
     "and renamed, keeping its mode and owner. Then it execs the real runtime with the same\n"
-    "arguments. Every other command (start, state, kill, delete, --help, --version, ...)\n"
-    "passes straight through.\n"
+    "arguments. Every other command (start, state, kill, delete, --help, ...) passes\n"
+    "straight through; --version prints octrace-runtime's version and libseccomp's, then\n"
+    "the real runtime's.\n"
     "\n"
     "Configuration: $" RUNTIME_CONFIG_ENV " or " RUNTIME_CONFIG_DEFAULT " (missing: defaults)\n"
     "  { \"runtime\": \"runc\",       runc, crun, another name in PATH, or an absolute path\n"
-    "    \"hook\": { \"path\": \"/usr/local/bin/octrace-hook\",  default: next to this binary\n"
-    "              \"args\": [\"octrace-hook\", \"--log-dir\", \"/var/log/octrace\"],\n"
+    "    \"hook\": { \"path\": \"" OCTRACE_BINDIR "/octrace-hook\",  default: next to this binary\n"
+    "              \"args\": [\"octrace-hook\", \"--log-dir\", \"" OCTRACE_LOG_DIR "\"],\n"
     "              \"timeout\": 10 },         seconds (default: none)\n"
     "    \"trace\": \"all\",           or \"annotated\": only containers whose config.json\n"
     "    \"annotation\": \"" RUNTIME_DEFAULT_ANNOTATION
@@ -48,8 +47,12 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 	if (argc == 2 && strcmp(argv[1], "--octrace-version") == 0) {
-		puts(RUNTIME_PROGNAME " " OCTRACE_VERSION);
+		oci_version_print(stdout, RUNTIME_PROGNAME);
 		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		oci_version_print(stdout, RUNTIME_PROGNAME);
+		fflush(stdout); /* before the exec */
 	}
 	runtime_args_parse(argc, argv, &args);
 	runtime_wrap(argc, argv, &args, &err);

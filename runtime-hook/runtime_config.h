@@ -3,7 +3,7 @@
  * rebuild. Every key is optional; a missing file means every default:
  *
  *   { "runtime": "runc",                     runc | crun | a name in PATH | an absolute path
- *     "hook": { "path": "/usr/local/bin/octrace-hook",  default: next to octrace-runtime
+ *     "hook": { "path": "BINDIR/octrace-hook",  default: next to octrace-runtime
  *               "args": ["octrace-hook", "--log-dir", "/var/log/octrace"],
  *               "timeout": 10 },                        seconds; default: none
  *     "trace": "all",                        all | annotated
@@ -16,10 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "error.h"
 
 #define RUNTIME_CONFIG_ENV "OCTRACE_RUNTIME_CONFIG"
-#define RUNTIME_CONFIG_DEFAULT "/etc/octrace/runtime.json"
+#define RUNTIME_CONFIG_DEFAULT OCTRACE_RUNTIME_CONFIG /* config.h: SYSCONFDIR/octrace */
 #define RUNTIME_DEFAULT_RUNTIME "runc"
 #define RUNTIME_HOOK_NAME "octrace-hook"
 #define RUNTIME_DEFAULT_ANNOTATION "org.octrace.trace"

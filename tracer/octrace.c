@@ -22,6 +22,7 @@
 #include "policy.h"
 #include "profile.h"
 #include "session.h"
+#include "version.h"
 
 #define EXIT_USAGE 2
 #define EXIT_TRACER 125
@@ -45,6 +46,7 @@ static const char usage_text[] =
 	"       octrace attach [OPTIONS] PID\n"
 	"       octrace attach --container ID [--runtime runc|crun] [--root DIR]\n"
 	"       octrace check POLICY\n"
+	"       octrace --version\n"
 	"\n"
 	"Trace a command (run) or a running process and all its descendants (attach) with ptrace,\n"
 	"following every clone, fork, vfork and exec, and enforce a syscall policy written in\n"
@@ -70,6 +72,7 @@ static const char usage_text[] =
 	"      --profile-base FILE  merge the observed syscalls into this profile\n"
 	"      --debug        log the tracer's state transitions on stderr\n"
 	"  -h, --help         show this help\n"
+	"      --version      octrace's version and the libseccomp it runs with\n"
 	"\n"
 	"Exit status: run and attach exit with the traced process's status, or 128+N if\n"
 	"signal N killed it; 2 for a bad policy or usage; 125 if octrace itself failed;\n"
@@ -152,6 +155,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return usage_error("%s", "missing command (run, attach or check)");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		fputs(usage_text, stdout);
+		exit(0);
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		oci_version_print(stdout, "octrace");
 		exit(0);
 	}
 	o->command = argv[1];

@@ -18,6 +18,9 @@
         wait until PID (not our child) has exited; exit 1 on timeout
   wait-gone --tag TAG [--timeout S]
         wait until the processes carrying the tag have exited, report nothing
+  clean --all ...
+        the same for every process but this one's ancestors (and zombies): for a test that
+        runs in a pid namespace of its own, where every process is the test's
 
 A process "carries the tag" when its environment holds OCTRACE_INTEG_TAG=TAG: the tests put it
 in process.env and in the hook's env, so it marks the container's processes and the octrace
@@ -68,9 +71,13 @@ def uses_dir(pid, prefix):
 
 
 def tagged(tag, workdir=None):
-    """Our processes: the tag in the environment, or (workdir) a file of the test's dir open."""
-    want = TAG_VAR + tag.encode()
+    """Our processes: the tag in the environment, or (workdir) a file of the test's dir open.
+    No tag: every process that has not exited (a pid namespace of the test's own)."""
     skip = ancestors()
+    if tag is None:
+        return [p for p in pids()
+                if p not in skip and status_fields(p).get("State", "Z")[:1] not in ("Z", "X")]
+    want = TAG_VAR + tag.encode()
     found = []
     for pid in pids():
         if pid in skip:
@@ -241,7 +248,10 @@ def main():
     p.set_defaults(fn=cmd_config)
     for name, fn in (("clean", cmd_clean), ("kill", cmd_kill), ("wait-gone", cmd_wait_gone)):
         p = sub.add_parser(name)
-        p.add_argument("--tag", required=True)
+        who = p.add_mutually_exclusive_group(required=True)
+        who.add_argument("--tag")
+        who.add_argument("--all", action="store_true",
+                         help="every process but our ancestors (a pid namespace of our own)")
         p.add_argument("--timeout", type=float, default=20)
         p.add_argument("--dir", help="the test's work dir: a process with a file in it is ours")
         if name == "clean":

@@ -1099,6 +1099,28 @@ static void test_exec_own_options(void)
 	run_free(&s);
 }
 
+/* --version: octrace-runtime's own two lines, then the real runtime's --version (exec'd: its
+ * exit status comes back). */
+static void test_exec_version(void)
+{
+	cleanup_free char *cfg_text = xasprintf("{\"runtime\":\"%s\"}", fake_runtime);
+	cleanup_free char *cfg = write_config("rt-version.json", cfg_text);
+	cleanup_free char *got = NULL, *arg0 = NULL;
+	const char *want = "octrace-runtime " OCTRACE_VERSION "\nlibseccomp ";
+	struct run r = {.config = cfg, .argv = {"x", "--version"}};
+	unsigned major, minor, micro;
+
+	ok(run_wrapper(&r) == 7, "--version: the real runtime's runs after ours (status 7)");
+	ok(r.out && strncmp(r.out, want, strlen(want)) == 0 &&
+	       sscanf(r.out + strlen(want), "%u.%u.%u\n", &major, &minor, &micro) == 3 &&
+	       major >= 2,
+	   "--version: \"octrace-runtime %s\", then libseccomp's version (%s)", OCTRACE_VERSION,
+	   r.out ? r.out : "");
+	got = recorded_args(&arg0);
+	is_str(got, "--version\n", "--version: the real runtime gets --version");
+	run_free(&r);
+}
+
 static void setup_paths(const char *exe)
 {
 	char real[PATH_MAX];
@@ -1135,6 +1157,7 @@ int main(int argc, char **argv)
 	test_exec_path();
 	test_exec_default_hook();
 	test_exec_own_options();
+	test_exec_version();
 	rm_tree(work_dir);
 	free(work_dir);
 	free(fake_runtime);
