@@ -315,6 +315,19 @@ static int compile_policy(const struct hook_args *a, struct hook_plan *plan,
 	return rc < 0 ? -1 : 0;
 }
 
+int hook_plan_config(const struct hook_args *a, const struct oci_state *st,
+		     const struct oci_bundle_config *cfg, const char *config_path,
+		     struct hook_plan *plan, struct oci_error **err)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->new_pid_ns = cfg->new_pid_ns;
+	if (choose_log(st, cfg, plan, err) < 0 || choose_audit_level(a, st, cfg, plan, err) < 0 ||
+	    choose_policy(a, st, cfg, config_path, &plan->policy, err) < 0 ||
+	    choose_mode(a, st, cfg, plan, err) < 0)
+		return -1;
+	return plan->policy ? compile_policy(a, plan, err) : 0;
+}
+
 int hook_plan(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
 	      struct oci_error **err)
 {
@@ -326,12 +339,7 @@ int hook_plan(const struct hook_args *a, const struct oci_state *st, struct hook
 		abort();
 	if (oci_bundle_config_load(config_path, &cfg, err) < 0)
 		return -1;
-	plan->new_pid_ns = cfg->new_pid_ns;
-	if (choose_log(st, cfg, plan, err) < 0 || choose_audit_level(a, st, cfg, plan, err) < 0 ||
-	    choose_policy(a, st, cfg, config_path, &plan->policy, err) < 0 ||
-	    choose_mode(a, st, cfg, plan, err) < 0)
-		return -1;
-	return plan->policy ? compile_policy(a, plan, err) : 0;
+	return hook_plan_config(a, st, cfg, config_path, plan, err);
 }
 
 void hook_plan_free(struct hook_plan *plan)
