@@ -24,13 +24,17 @@ static unsigned violations;
 
 void fuzz_violation(const char *fmt, ...)
 {
+	char *what = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	printf("# %s: ", current);
-	vprintf(fmt, ap);
-	putchar('\n');
+	if (vasprintf(&what, fmt, ap) < 0)
+		exit(99);
 	va_end(ap);
+	printf("# %s: ", current);
+	tap_print_line(what); /* the message may be what broke the contract: one line */
+	putchar('\n');
+	free(what);
 	violations++;
 }
 
