@@ -19,12 +19,23 @@ const char fuzz_name[] = "annotations";
 static char default_id[] = "hfuzz-container", default_bundle[] = "/nonexistent/bundle";
 
 static const struct hook_args admins[] = {
-    {.policy_dir = FUZZ_POLICY_DIR, .log_dir = "/var/log/octrace", .timeout_ms = 1,
-     .audit_level = AUDIT_TRACED, .max_audit_level = AUDIT_TRACED},
-    {.policy_dir = FUZZ_POLICY_DIR, .log_dir = "/var/log/octrace", .timeout_ms = 1,
-     .allow_complain = true, .audit_level = AUDIT_DENIED, .max_audit_level = AUDIT_ALL},
-    {.policy = FUZZ_POLICY_DIR "/deny.json", .log_dir = "/var/log/octrace", .timeout_ms = 1,
-     .complain = true, .audit_level = AUDIT_ALL, .max_audit_level = AUDIT_ALL},
+    {.policy_dir = FUZZ_POLICY_DIR,
+     .log_dir = "/var/log/octrace",
+     .timeout_ms = 1,
+     .audit_level = AUDIT_TRACED,
+     .max_audit_level = AUDIT_TRACED},
+    {.policy_dir = FUZZ_POLICY_DIR,
+     .log_dir = "/var/log/octrace",
+     .timeout_ms = 1,
+     .allow_complain = true,
+     .audit_level = AUDIT_DENIED,
+     .max_audit_level = AUDIT_ALL},
+    {.policy = FUZZ_POLICY_DIR "/deny.json",
+     .log_dir = "/var/log/octrace",
+     .timeout_ms = 1,
+     .complain = true,
+     .audit_level = AUDIT_ALL,
+     .max_audit_level = AUDIT_ALL},
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -60,8 +71,8 @@ static void check_plan(const struct hook_args *a, const struct hook_plan *plan)
 		fuzz_violation("mode %d with arm filter %p", plan->mode, (void *)plan->arm_filter);
 	if (a->policy != NULL && (plan->policy == NULL || strcmp(plan->policy->source, a->policy)))
 		fuzz_violation("the admin's --policy is not the policy");
-	if (plan->policy != NULL && strncmp(plan->policy->source, FUZZ_POLICY_DIR "/",
-					    strlen(FUZZ_POLICY_DIR) + 1) != 0)
+	if (plan->policy != NULL &&
+	    strncmp(plan->policy->source, FUZZ_POLICY_DIR "/", strlen(FUZZ_POLICY_DIR) + 1) != 0)
 		fuzz_violation("a policy from outside the admin's directory: %s",
 			       plan->policy->source);
 }
@@ -92,8 +103,8 @@ static enum fuzz_outcome plan_all(const struct oci_state *st, const struct oci_b
 enum fuzz_outcome fuzz_target(const uint8_t *data, size_t size)
 {
 	struct oci_bundle_config *cfg = NULL;
-	struct oci_state *st = NULL, fallback = {.id = default_id, .pid = 1,
-						  .bundle = default_bundle};
+	struct oci_state *st = NULL,
+			 fallback = {.id = default_id, .pid = 1, .bundle = default_bundle};
 	struct oci_error *err = NULL;
 	enum fuzz_outcome outcome;
 

@@ -25,8 +25,8 @@ const char fuzz_name[] = "policy";
 
 struct programs {
 	struct oci_filter *kernel, *tracer, *enforce; /* owned */
-	struct oci_policy *tracer_form;		    /* owned, parsed back; may be NULL */
-	struct oci_filter *form_kernel;		    /* owned; its KERNEL program; may be NULL */
+	struct oci_policy *tracer_form;		      /* owned, parsed back; may be NULL */
+	struct oci_filter *form_kernel;		      /* owned; its KERNEL program; may be NULL */
 };
 
 static uint32_t kernel_value(enum oci_action a, uint32_t e)
@@ -113,19 +113,21 @@ static void probe(const struct programs *pr, uint32_t arch, int nr, const uint64
 		return;
 	}
 	if (tracer_as_kernel(pr->tracer, t) != k)
-		fuzz_violation("arch %#x nr %d: kernel program %#x, tracer program %#x", arch, nr, k,
-			       t);
+		fuzz_violation("arch %#x nr %d: kernel program %#x, tracer program %#x", arch, nr,
+			       k, t);
 	if (oci_guard_of(arch, nr, args) == OCI_GUARD_NONE) {
 		if (bpf_run(pr->tracer->insns, pr->tracer->len, &d) != t)
-			fuzz_violation("nr %d: the tracer program's prefix changes its verdict", nr);
+			fuzz_violation("nr %d: the tracer program's prefix changes its verdict",
+				       nr);
 		e = bpf_run(pr->enforce->insns, pr->enforce->len, &d);
 		want = t;
-		if (t != SECCOMP_RET_ALLOW && (k == SECCOMP_RET_KILL_THREAD ||
-					       k == SECCOMP_RET_KILL_PROCESS || k == SECCOMP_RET_TRAP))
+		if (t != SECCOMP_RET_ALLOW &&
+		    (k == SECCOMP_RET_KILL_THREAD || k == SECCOMP_RET_KILL_PROCESS ||
+		     k == SECCOMP_RET_TRAP))
 			want = k;
 		if (e != want)
-			fuzz_violation("arch %#x nr %d: enforce program %#x, expected %#x", arch, nr,
-				       e, want);
+			fuzz_violation("arch %#x nr %d: enforce program %#x, expected %#x", arch,
+				       nr, e, want);
 	}
 	if (pr->form_kernel != NULL &&
 	    !form_agrees(k, bpf_run(pr->form_kernel->insns, pr->form_kernel->len, &d)))
@@ -164,10 +166,9 @@ static void probe_policy(const struct oci_policy *p, const struct programs *pr)
 }
 
 /* Write with `fn`; parse the text as a policy named `name`. */
-static struct oci_policy *rewrite(const struct oci_policy *p, const char *name,
-				  int (*fn)(const struct oci_policy *, struct jsonw *,
-					    struct oci_error **),
-				  char **text)
+static struct oci_policy *
+rewrite(const struct oci_policy *p, const char *name,
+	int (*fn)(const struct oci_policy *, struct jsonw *, struct oci_error **), char **text)
 {
 	cleanup_jsonw struct jsonw *w = jsonw_new(0);
 	struct oci_policy *again = NULL;
@@ -195,8 +196,8 @@ static struct oci_policy *rewrite(const struct oci_policy *p, const char *name,
 static void check_round_trip(const struct oci_policy *p)
 {
 	cleanup_free char *first = NULL, *second = NULL;
-	cleanup_oci_policy struct oci_policy *again = rewrite(p, "written", oci_policy_to_json,
-							       &first);
+	cleanup_oci_policy struct oci_policy *again =
+	    rewrite(p, "written", oci_policy_to_json, &first);
 	cleanup_oci_policy struct oci_policy *third = NULL;
 
 	if (again == NULL)

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../unit/tap.h"
 #include "cleanup.h"
 #include "fuzz.h"
 #include "io.h"
-#include "../unit/tap.h"
 
 #define FUZZ_INPUT_MAX (1u << 20)
 

@@ -89,8 +89,8 @@ enum fuzz_outcome fuzz_target(const uint8_t *data, size_t size)
 	struct oci_error *err = NULL;
 	const char *default_hook = size % 2 ? "/usr/libexec/octrace-hook" : NULL;
 
-	if (runtime_config_parse("runtime.json", (const char *)data, size, default_hook, &c,
-				 &err) < 0) {
+	if (runtime_config_parse("runtime.json", (const char *)data, size, default_hook, &c, &err) <
+	    0) {
 		if (c != sentinel)
 			fuzz_violation("out-parameter set on failure");
 		fuzz_check_error("runtime.json", err);

@@ -35,7 +35,8 @@ static inline void fuzz_check_error(const char *source, struct oci_error *err)
 		fuzz_violation("rejected without a message");
 	else if (strchr(err->msg, '\n') != NULL)
 		fuzz_violation("message on more than one line: %s", err->msg);
-	else if (source && (strncmp(err->msg, source, n) != 0 || strncmp(err->msg + n, ": ", 2) != 0))
+	else if (source &&
+		 (strncmp(err->msg, source, n) != 0 || strncmp(err->msg + n, ": ", 2) != 0))
 		fuzz_violation("message does not name %s: %s", source, err->msg);
 	oci_error_free(err);
 }
