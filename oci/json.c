@@ -10,6 +10,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "cleanup.h"
+#include "jsonw.h"
 
 /* Longest piece of user text quoted into a message. */
 #define JSON_QUOTE_MAX 100
@@ -220,8 +221,15 @@ static int on_number(void *ctx, const char *s, size_t len)
 	return add_value(ctx, new_text(JSON_NUMBER, (const unsigned char *)s, len));
 }
 
+/* yajl's check lets overlong forms and surrogates through; they would not be written back
+ * byte for byte (jsonw makes ill-formed text U+FFFD), so they are refused like the bytes
+ * yajl refuses itself. */
+static const char bad_utf8[] = "invalid bytes in UTF-8 string (overlong form or surrogate)";
+
 static int on_string(void *ctx, const unsigned char *s, size_t len)
 {
+	if (!jsonw_utf8_valid((const char *)s, len))
+		return parser_fail(ctx, bad_utf8);
 	return add_value(ctx, new_text(JSON_STRING, s, len));
 }
 
@@ -242,6 +250,8 @@ static int on_map_key(void *ctx, const unsigned char *key, size_t len)
 	struct parser *p = ctx;
 	const struct json *obj = p->stack[p->depth - 1];
 
+	if (!jsonw_utf8_valid((const char *)key, len))
+		return parser_fail(p, bad_utf8);
 	for (size_t i = 0; i < obj->len; i++) {
 		if (strlen(obj->keys[i]) == len && memcmp(obj->keys[i], key, len) == 0) {
 			cleanup_free char *quoted = json_quote((const char *)key, len);

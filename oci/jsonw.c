@@ -151,7 +151,7 @@ static int utf8_seq(const unsigned char *s, size_t n)
 	return need;
 }
 
-static bool utf8_valid(const char *s, size_t len)
+bool jsonw_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
 
@@ -191,7 +191,7 @@ static yajl_gen_status gen_string(struct jsonw *w, const char *s, size_t len)
 	yajl_gen_status st;
 	char *clean;
 
-	if (utf8_valid(s, len))
+	if (jsonw_utf8_valid(s, len))
 		return yajl_gen_string(w->g, (const unsigned char *)s, len);
 	clean = malloc(len * 3 + 1);
 	if (clean == NULL)

@@ -56,6 +56,9 @@ void jsonw_reset(struct jsonw *w);
 /* Make `len` bytes well-formed UTF-8 into out (at least 3 * len bytes); returns the length
  * written. Exposed for the tests and for callers that hash or compare sanitised text. */
 size_t jsonw_utf8_sanitize(const char *s, size_t len, char *out);
+/* Well-formed UTF-8 (Unicode table 3-7: no overlong forms, surrogates or values above
+ * U+10FFFF), which the writer keeps byte for byte. */
+bool jsonw_utf8_valid(const char *s, size_t len);
 
 static inline void cleanup_jsonwp(struct jsonw **w) { jsonw_free(*w); }
 #define cleanup_jsonw __attribute__((cleanup(cleanup_jsonwp)))

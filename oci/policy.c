@@ -26,6 +26,10 @@
 
 /* errnoRet travels in the 16-bit SECCOMP_RET_DATA; runc would truncate larger values. */
 #define OCI_ERRNO_MAX 65535
+/* ...but libseccomp (2.5) refuses SCMP_ACT_ERRNO with 4095 (the kernel's MAX_ERRNO) or more,
+ * so runc and crun fail to create such a container; octrace, whose tracer-mode filter holds
+ * no ERRNO, would otherwise enforce it, and -4096 and below do not even read as an error. */
+#define OCI_ERRNO_ACT_MAX 4094
 
 struct name_value {
 	const char *name;
@@ -395,6 +399,19 @@ static uint32_t effective_errno(enum oci_action a, bool has, uint32_t value)
 	return has ? value : EPERM;
 }
 
+/* An ERRNO action's errnoRet (`field` of `path`) as libseccomp takes it. */
+static int check_errno_action(enum oci_action a, uint32_t errno_ret, const char *path,
+			      const char *field, struct oci_error **err)
+{
+	cleanup_free char *at = NULL;
+
+	if (a != OCI_ACT_ERRNO || errno_ret <= OCI_ERRNO_ACT_MAX)
+		return 0;
+	at = json_path_key(path, field);
+	return fail_at(err, at, "%u is out of range for SCMP_ACT_ERRNO (0-%d)", errno_ret,
+		       OCI_ERRNO_ACT_MAX);
+}
+
 static int parse_rule(void *dst, size_t i, const struct json *v, const char *path,
 		      struct oci_error **err)
 {
@@ -403,7 +420,7 @@ static int parse_rule(void *dst, size_t i, const struct json *v, const char *pat
 	if (parse_fields(rule_fields, N_ELEMENTS(rule_fields), r, v, path, err) < 0)
 		return -1;
 	r->errno_ret = effective_errno(r->action, r->has_errno_ret, r->errno_ret);
-	return 0;
+	return check_errno_action(r->action, r->errno_ret, path, "errnoRet", err);
 }
 
 /* ---- the seccomp object ---- */
@@ -568,7 +585,8 @@ static int parse_document(struct oci_policy *p, const char *buf, size_t len, str
 		return -1;
 	p->default_errno_ret =
 	    effective_errno(p->default_action, p->has_default_errno_ret, p->default_errno_ret);
-	return 0;
+	return check_errno_action(p->default_action, p->default_errno_ret, path, "defaultErrnoRet",
+				  err);
 }
 
 int oci_policy_parse(const char *name, const char *buf, size_t len, struct oci_policy **out,

@@ -183,21 +183,28 @@ static int parse_config_doc(struct oci_bundle_config *c, const struct json *doc,
 	return parse_annotations(doc, &c->annotations, &c->n_annotations, err);
 }
 
+int oci_bundle_config_parse(const char *name, const char *buf, size_t len,
+			    struct oci_bundle_config **out, struct oci_error **err)
+{
+	cleanup_json struct json *doc = NULL;
+	cleanup_oci_bundle_config struct oci_bundle_config *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		abort();
+	if (json_parse(buf, len, &doc, err) < 0 || parse_config_doc(c, doc, err) < 0)
+		return oci_error_wrap(err, "%s", name);
+	*out = steal_pointer(&c);
+	return 0;
+}
+
 int oci_bundle_config_load(const char *path, struct oci_bundle_config **out,
 			   struct oci_error **err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	cleanup_free char *buf = NULL;
-	cleanup_json struct json *doc = NULL;
-	cleanup_oci_bundle_config struct oci_bundle_config *c = calloc(1, sizeof(*c));
 	size_t len;
 
-	if (c == NULL)
-		abort();
 	if (fd < 0 || oci_read_fd(fd, OCI_CONFIG_MAX_SIZE, &buf, &len) < 0)
 		return oci_fail(err, errno, "%s: cannot read: %s", path, strerror(errno));
-	if (json_parse(buf, len, &doc, err) < 0 || parse_config_doc(c, doc, err) < 0)
-		return oci_error_wrap(err, "%s", path);
-	*out = steal_pointer(&c);
-	return 0;
+	return oci_bundle_config_parse(path, buf, len, out, err);
 }

@@ -35,6 +35,9 @@ int oci_state_parse(const char *name, const char *buf, size_t len, struct oci_st
 		    struct oci_error **err);
 void oci_state_free(struct oci_state *s);
 
+/* config.json's text; `name` is used in messages. */
+int oci_bundle_config_parse(const char *name, const char *buf, size_t len,
+			    struct oci_bundle_config **out, struct oci_error **err);
 int oci_bundle_config_load(const char *path, struct oci_bundle_config **out,
 			   struct oci_error **err);
 void oci_bundle_config_free(struct oci_bundle_config *c);

@@ -10,6 +10,7 @@
 
 #include "cache.h"
 #include "cleanup.h"
+#include "json.h"
 #include "log.h"
 #include "version.h"
 
@@ -217,16 +218,22 @@ static const char *annotation(const struct oci_state *st, const struct oci_bundl
 	return v ? v : oci_annotation(cfg->annotations, cfg->n_annotations, key);
 }
 
+/* A container creator's text in a message: quoted and escaped (one line, bounded). */
+static char *quoted(const char *s)
+{
+	return json_quote(s, strlen(s));
+}
+
 static int named_policy(const struct hook_args *a, const char *name, struct oci_policy **out,
 			struct oci_error **err)
 {
-	cleanup_free char *path = NULL;
+	cleanup_free char *path = NULL, *q = NULL;
 
 	if (!hook_name_is_safe(name))
 		return oci_fail(err, EPERM,
-				"annotation %s: refused: \"%.64s\" is not a policy name "
+				"annotation %s: refused: %s is not a policy name "
 				"([A-Za-z0-9][A-Za-z0-9._-]*)",
-				HOOK_ANNOTATION_POLICY, name);
+				HOOK_ANNOTATION_POLICY, q = quoted(name));
 	if (a->policy_dir == NULL)
 		return oci_fail(err, EPERM,
 				"annotation %s: refused: no --policy-dir configured by the admin",
@@ -257,13 +264,14 @@ static int choose_mode(const struct hook_args *a, const struct oci_state *st,
 		       struct oci_error **err)
 {
 	const char *mode = annotation(st, cfg, HOOK_ANNOTATION_MODE);
+	cleanup_free char *q = NULL;
 
 	plan->mode = plan->policy == NULL ? MODE_TRACE : MODE_ENFORCE;
 	if (mode == NULL || strcmp(mode, "enforce") == 0)
 		;
 	else if (strcmp(mode, "complain") != 0)
-		return oci_fail(err, EINVAL, "annotation %s: unknown mode \"%.64s\"",
-				HOOK_ANNOTATION_MODE, mode);
+		return oci_fail(err, EINVAL, "annotation %s: unknown mode %s",
+				HOOK_ANNOTATION_MODE, q = quoted(mode));
 	else if (!a->allow_complain && !a->complain)
 		return oci_fail(err, EPERM,
 				"annotation %s: refused: complain mode is not allowed by the admin",
@@ -279,13 +287,14 @@ static int choose_log(const struct oci_state *st, const struct oci_bundle_config
 		      struct hook_plan *plan, struct oci_error **err)
 {
 	const char *name = annotation(st, cfg, HOOK_ANNOTATION_LOG);
+	cleanup_free char *q = NULL;
 	char id[HOOK_NAME_MAX + 1];
 
 	if (name && !hook_name_is_safe(name))
 		return oci_fail(err, EPERM,
-				"annotation %s: refused: \"%.64s\" is not a log name "
+				"annotation %s: refused: %s is not a log name "
 				"([A-Za-z0-9][A-Za-z0-9._-]*)",
-				HOOK_ANNOTATION_LOG, name);
+				HOOK_ANNOTATION_LOG, q = quoted(name));
 	if (name == NULL) {
 		hook_sanitize_id(st->id, id, sizeof(id));
 		name = id;
@@ -300,14 +309,15 @@ static int choose_audit_level(const struct hook_args *a, const struct oci_state 
 			      struct oci_error **err)
 {
 	const char *want = annotation(st, cfg, HOOK_ANNOTATION_AUDIT_LEVEL);
+	cleanup_free char *q = NULL;
 	enum audit_level level;
 
 	plan->audit_level = a->audit_level;
 	if (want == NULL)
 		return 0;
 	if (audit_level_parse(want, &level) < 0)
-		return oci_fail(err, EINVAL, "annotation %s: unknown level \"%.64s\"",
-				HOOK_ANNOTATION_AUDIT_LEVEL, want);
+		return oci_fail(err, EINVAL, "annotation %s: unknown level %s",
+				HOOK_ANNOTATION_AUDIT_LEVEL, q = quoted(want));
 	if (level > a->max_audit_level)
 		return oci_fail(err, EPERM,
 				"annotation %s: refused: \"%s\" is more than the admin allows (%s)",
@@ -336,6 +346,19 @@ static int compile_policy(const struct hook_args *a, struct hook_plan *plan,
 	return rc < 0 ? -1 : 0;
 }
 
+int hook_plan_config(const struct hook_args *a, const struct oci_state *st,
+		     const struct oci_bundle_config *cfg, const char *config_path,
+		     struct hook_plan *plan, struct oci_error **err)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->new_pid_ns = cfg->new_pid_ns;
+	if (choose_log(st, cfg, plan, err) < 0 || choose_audit_level(a, st, cfg, plan, err) < 0 ||
+	    choose_policy(a, st, cfg, config_path, &plan->policy, err) < 0 ||
+	    choose_mode(a, st, cfg, plan, err) < 0)
+		return -1;
+	return plan->policy ? compile_policy(a, plan, err) : 0;
+}
+
 int hook_plan(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
 	      struct oci_error **err)
 {
@@ -347,12 +370,7 @@ int hook_plan(const struct hook_args *a, const struct oci_state *st, struct hook
 		abort();
 	if (oci_bundle_config_load(config_path, &cfg, err) < 0)
 		return -1;
-	plan->new_pid_ns = cfg->new_pid_ns;
-	if (choose_log(st, cfg, plan, err) < 0 || choose_audit_level(a, st, cfg, plan, err) < 0 ||
-	    choose_policy(a, st, cfg, config_path, &plan->policy, err) < 0 ||
-	    choose_mode(a, st, cfg, plan, err) < 0)
-		return -1;
-	return plan->policy ? compile_policy(a, plan, err) : 0;
+	return hook_plan_config(a, st, cfg, config_path, plan, err);
 }
 
 void hook_plan_free(struct hook_plan *plan)

@@ -59,6 +59,11 @@ int hook_parse_args(int argc, char **argv, struct hook_args *a);
 /* Decide policy, mode and log name for `state`; reads BUNDLE/config.json. */
 int hook_plan(const struct hook_args *a, const struct oci_state *state, struct hook_plan *plan,
 	      struct oci_error **err);
+/* The same with the bundle's config.json already parsed (config_path: where the bundle's
+ * own linux.seccomp is loaded from when it is the policy). */
+int hook_plan_config(const struct hook_args *a, const struct oci_state *st,
+		     const struct oci_bundle_config *cfg, const char *config_path,
+		     struct hook_plan *plan, struct oci_error **err);
 void hook_plan_free(struct hook_plan *plan);
 
 /* A name chosen by a container creator is a name: [A-Za-z0-9][A-Za-z0-9._-]*, at most

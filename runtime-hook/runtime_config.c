@@ -38,6 +38,12 @@ static void set_string(char **field, const char *s)
 	*field = xstrdup(s);
 }
 
+/* Text of the file in a message: quoted and escaped (one line, bounded). */
+static char *quoted(const char *s)
+{
+	return json_quote(s, strlen(s));
+}
+
 static int string_at(const struct json *v, const char *path, const char **out,
 		     struct oci_error **err)
 {
@@ -55,13 +61,14 @@ static int parse_members(struct runtime_config *c, const struct json *obj, const
 static int parse_runtime(struct runtime_config *c, const struct json *v, const char *path,
 			 struct oci_error **err)
 {
+	cleanup_free char *q = NULL;
 	const char *s;
 
 	if (string_at(v, path, &s, err) < 0)
 		return -1;
 	if (strchr(s, '/') && s[0] != '/')
-		return oci_fail(err, EINVAL, "%s: \"%.64s\" is neither a name nor an absolute path",
-				path, s);
+		return oci_fail(err, EINVAL, "%s: %s is neither a name nor an absolute path", path,
+				q = quoted(s));
 	set_string(&c->runtime, s);
 	return 0;
 }
@@ -70,12 +77,13 @@ static int parse_runtime(struct runtime_config *c, const struct json *v, const c
 static int parse_hook_path(struct runtime_config *c, const struct json *v, const char *path,
 			   struct oci_error **err)
 {
+	cleanup_free char *q = NULL;
 	const char *s;
 
 	if (string_at(v, path, &s, err) < 0)
 		return -1;
 	if (s[0] != '/')
-		return oci_fail(err, EINVAL, "%s: \"%.64s\" is not an absolute path", path, s);
+		return oci_fail(err, EINVAL, "%s: %s is not an absolute path", path, q = quoted(s));
 	set_string(&c->hook_path, s);
 	return 0;
 }
@@ -142,13 +150,14 @@ static int parse_hook(struct runtime_config *c, const struct json *v, const char
 static int parse_trace(struct runtime_config *c, const struct json *v, const char *path,
 		       struct oci_error **err)
 {
+	cleanup_free char *q = NULL;
 	const char *s;
 
 	if (string_at(v, path, &s, err) < 0)
 		return -1;
 	if (strcmp(s, "all") != 0 && strcmp(s, "annotated") != 0)
-		return oci_fail(err, EINVAL, "%s: \"%.64s\" is not \"all\" or \"annotated\"", path,
-				s);
+		return oci_fail(err, EINVAL, "%s: %s is not \"all\" or \"annotated\"", path,
+				q = quoted(s));
 	c->annotated = strcmp(s, "annotated") == 0;
 	return 0;
 }

@@ -113,6 +113,14 @@ static void test_errors(void)
 	check_error(
 	    "{\"a\":\"\xff\"}",
 	    "line 1, column 7: malformed JSON: lexical error: invalid bytes in UTF8 string.");
+	/* what yajl lets through: an overlong form, a surrogate (in a key), a truncated one */
+	check_error("{\"a\":{\"b\":\"x\xc1\x9b\"}}",
+		    "a: invalid bytes in UTF-8 string (overlong form or surrogate)");
+	check_error("{\"k\xed\xa0\x80\":1}",
+		    "invalid bytes in UTF-8 string (overlong form or surrogate)");
+	check_error("[\"\xe0\x80\xaf\"]",
+		    "invalid bytes in UTF-8 string (overlong form or surrogate)");
+	check_error("[\"\xc3\xa9\xf0\x9f\x98\x80\"]", NULL);
 	memset(deep, '[', JSON_MAX_DEPTH + 1);
 	memset(deep + JSON_MAX_DEPTH + 1, ']', JSON_MAX_DEPTH + 1);
 	deep[2 * JSON_MAX_DEPTH + 2] = '\0';

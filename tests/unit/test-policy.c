@@ -111,6 +111,11 @@ static void test_more_messages(void)
 	     "defaultErrnoRet: -1 is out of range (0-65535)"},
 	    {"{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':65536}",
 	     "defaultErrnoRet: 65536 is out of range (0-65535)"},
+	    {"{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':4095}",
+	     "defaultErrnoRet: 4095 is out of range for SCMP_ACT_ERRNO (0-4094)"},
+	    {"{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['getppid'],"
+	     "'action':'SCMP_ACT_ERRNO','errnoRet':32768}]}",
+	     "syscalls[0].errnoRet: 32768 is out of range for SCMP_ACT_ERRNO (0-4094)"},
 	    {"{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':'1'}",
 	     "defaultErrnoRet: expected a number, got string"},
 	    {"{'defaultAction':'SCMP_ACT_ALLOW','architectures':'SCMP_ARCH_X86'}",
