@@ -1,8 +1,9 @@
+# shellcheck shell=bash
 # A private containerd for t-containerd.sh and t-cri.sh (sourced after lib.sh). The test's
 # containerd has its own config, root, state and socket under $TMP/ctd, and octrace-runtime
-# reads a runtime.json of the test ($TMP/runtime.json through OCTRACE_RUNTIME_CONFIG in
-# containerd's environment, which its shims, runc, the wrapper, the hook and octrace's daemon
-# inherit: that variable marks them). Images are OCI archives built here by hand: no registry.
+# reads a runtime.json of the test ($CTD_RUNTIME_JSON, default $TMP/runtime.json, through
+# OCTRACE_RUNTIME_CONFIG in containerd's environment, which its shims, runc, the wrapper, the
+# hook and octrace's daemon inherit: that variable marks them). Images are OCI archives built here by hand: no registry.
 #
 #   ctd_require            containerd, ctr, runc's shim, jq (skip_all if missing; installed
 #                          on a developer's machine)
@@ -33,6 +34,7 @@ ctd_require() {
 ctd_init() {
 	CTD=$TMP/ctd
 	SOCK=$CTD/containerd.sock
+	CTD_RUNTIME_JSON=${CTD_RUNTIME_JSON:-$TMP/runtime.json}
 	OCTRACE_HOOK_EXES=("$HOOK")
 	mkdir -p "$CTD/fifo" || exit 99
 	# The shims' sockets go to /run/containerd/s whatever the config says: remove what we
@@ -44,24 +46,24 @@ ctd_init() {
 }
 
 # Processes started for this test's containerd (they inherit its environment: shims, runc,
-# octrace-runtime, octrace-hook and its daemon), containerd itself excepted.
+# octrace-runtime, octrace-hook and its daemon), containerd itself excepted. One grep over
+# every process: a loaded machine has many.
 marked() {
-	local p pid want="OCTRACE_RUNTIME_CONFIG=$TMP/runtime.json"
-	for p in /proc/[0-9]*; do
-		pid=${p#/proc/}
-		[ "$pid" = "$ctd_pid" ] && continue
-		grep -qzxF "$want" "$p/environ" 2>/dev/null && echo "$pid"
-	done
+	local f pid
+	grep -lzxF "OCTRACE_RUNTIME_CONFIG=$CTD_RUNTIME_JSON" /proc/[0-9]*/environ 2>/dev/null |
+		while IFS= read -r f; do
+			pid=${f#/proc/}
+			pid=${pid%/environ}
+			[ "$pid" = "$ctd_pid" ] || echo "$pid"
+		done
 }
 # The octrace daemons still running: forks of the build's octrace-hook (or of the copies in
 # OCTRACE_HOOK_EXES).
 octrace_procs() {
-	local p exe h
-	for p in /proc/[0-9]*; do
-		exe=$(readlink "$p/exe" 2>/dev/null) || continue
-		for h in "${OCTRACE_HOOK_EXES[@]}"; do
-			[ "$exe" = "$h" ] && echo "${p#/proc/}"
-		done
+	local h
+	for h in "${OCTRACE_HOOK_EXES[@]}"; do
+		stat -c %N /proc/[0-9]*/exe 2>/dev/null | grep -F " -> '$h'" |
+			sed -e "s|^'/proc/\([0-9]*\)/exe'.*|\1|"
 	done
 }
 describe() { # PID...
@@ -94,10 +96,10 @@ ctd_cleanup() {
 }
 
 # ctd_start VAR=VALUE...: containerd with $CTD/config.toml and these variables added to its
-# environment (OCTRACE_RUNTIME_CONFIG=$TMP/runtime.json always), log in $CTD/containerd.log.
+# environment (OCTRACE_RUNTIME_CONFIG=$CTD_RUNTIME_JSON always), log in $CTD/containerd.log.
 # Returns 1 (log shown) if it does not answer within 20 s.
 ctd_start() {
-	env OCTRACE_RUNTIME_CONFIG="$TMP/runtime.json" "$@" \
+	env OCTRACE_RUNTIME_CONFIG="$CTD_RUNTIME_JSON" "$@" \
 		containerd --config "$CTD/config.toml" >"$CTD/containerd.log" 2>&1 </dev/null &
 	ctd_pid=$!
 	local _
