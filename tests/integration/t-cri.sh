@@ -254,7 +254,7 @@ else
 fi
 if [ -n "$jpid" ] && [ "$(wc -w <<<"$jpid")" = 1 ] &&
 	[ "$(jq -c .exec <<<"$denials")" = '["add_key","sysfs"]' ] &&
-	grep -q "octrace: container $app: joined process $jpid exited, status 0" "$LOGS/$app.log" &&
+	grep -q "container $app: joined process $jpid exited, status 0" "$LOGS/$app.log" &&
 	[ "$(log_status "$app")" = 137 ]; then
 	ok "ExecSync: ID.jsonl has the join (pid $jpid), then its add_key and sysfs denials; ID.log its status 0, then the init's 137"
 else
