@@ -6,7 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 DEPS=(meson ninja-build pkg-config gcc libc6-dev python3 libseccomp-dev libyajl-dev
-      libcap-dev strace busybox-static runc crun golang-go jq python3-jsonschema podman containerd)
+      libcap-dev strace busybox-static runc crun golang-go jq python3-jsonschema podman containerd
+      python3-grpcio python3-protobuf)
 
 install_deps() {
 	local missing=()

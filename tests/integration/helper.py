@@ -4,7 +4,8 @@
   config --base SPEC --out FILE [options] -- ARGS...
         write a bundle's config.json: SPEC (from `runc spec`) with process.args = ARGS,
         terminal off, a writable root at --rootfs, the --tag in the environment of the
-        process and of the hook, the prestart hook (--hook PATH, --hook-arg ARG...),
+        process and of the hook, the hook (--hook PATH, --hook-arg ARG...) in hooks.prestart
+        or the stage --hook-stage names (createRuntime),
         --annotation K=V..., --seccomp FILE as linux.seccomp (default: none)
   clean --tag TAG [--dir DIR] [--timeout S] [--except PID...]
         wait (pidfd, no polling) until every process carrying the tag (or holding a file under
@@ -214,7 +215,7 @@ def cmd_config(a):
             c["linux"]["seccomp"] = json.load(f)
     c.pop("hooks", None)
     if a.hook:
-        c["hooks"] = {"prestart": [{
+        c["hooks"] = {a.hook_stage: [{
             "path": a.hook[0],
             "args": [a.hook[0]] + a.hook_arg,  # a bare name would send python3 to PATH
             # The sanitizer settings meson gives tests reach the hook too.
@@ -242,6 +243,7 @@ def main():
     p.add_argument("--tag", required=True)
     p.add_argument("--hook", nargs=1)
     p.add_argument("--hook-arg", action="append", default=[])
+    p.add_argument("--hook-stage", choices=["prestart", "createRuntime"], default="prestart")
     p.add_argument("--annotation", action="append", default=[])
     p.add_argument("--seccomp")
     p.add_argument("args", nargs="+")

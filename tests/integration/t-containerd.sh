@@ -19,34 +19,23 @@
 # Usage: t-containerd.sh runc HOOK PROG none OCTRACE-RUNTIME.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=ctd-lib.sh
+. "$(dirname "$0")/ctd-lib.sh"
 WRAPPER=${5:-none}
 [ "$WRAPPER" = none ] && skip_all "octrace-runtime was not built"
 WRAPPER=$(realpath -e "$WRAPPER") || skip_all "octrace-runtime was not built"
 [ "$RT" = runc ] || { echo "Bail out! t-containerd.sh runs runc's shim only"; exit 99; }
+ctd_require
 
-# containerd from Debian: CI (.ci/run via test.sh) installs it; a developer's machine gets it here.
-if ! command -v containerd >/dev/null && [ "${CI:-}" != true ] && [ "$(id -u)" = 0 ]; then
-	echo "# containerd is not installed: apt-get install containerd"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq containerd >/dev/null 2>&1; }
-fi
-for p in containerd ctr containerd-shim-runc-v2 jq sha256sum; do
-	command -v $p >/dev/null || skip_all "$p is not installed (apt-get install containerd jq)"
-done
 setup
 echo "# $(containerd --version)"
 
-CTD=$TMP/ctd
-SOCK=$CTD/containerd.sock
+ctd_init
 NS=default
 IMAGE=localhost/octrace-bb:latest
 CTL=$TMP/ctl # bind-mounted at /ctl: the fifos of the config.json handshake
-mkdir -p "$CTD/fifo" "$CTL" || exit 99
+mkdir -p "$CTL" || exit 99
 mkfifo "$CTL/ready" "$CTL/go" || exit 99
-# The shims' sockets go to /run/containerd/s whatever the config says: remove what we created.
-run_dirs_before=$(ls -d /run/containerd /run/containerd/s /run/containerd/fifo 2>/dev/null)
-ctd_pid=
 
 cat >"$CTD/config.toml" <<EOF || exit 99
 version = 2
@@ -74,98 +63,16 @@ runtime_json() {
 
 c() { timeout -k 5 60 ctr -a "$SOCK" -n "$NS" "$@"; }
 
-# Processes started for this test's containerd (they inherit its environment: shims, runc,
-# octrace-runtime, octrace-hook and its daemon), containerd itself excepted.
-marked() {
-	local p pid want="OCTRACE_RUNTIME_CONFIG=$TMP/runtime.json"
-	for p in /proc/[0-9]*; do
-		pid=${p#/proc/}
-		[ "$pid" = "$ctd_pid" ] && continue
-		grep -qzxF "$want" "$p/environ" 2>/dev/null && echo "$pid"
-	done
-}
-# The octrace daemons still running: forks of the build's octrace-hook.
-octrace_procs() {
-	local p
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/exe" 2>/dev/null)" = "$HOOK" ] && echo "${p#/proc/}"
-	done
-}
-describe() { # PID...
-	local pid
-	for pid; do
-		echo "# left: $pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
-	done
-}
-
-ctd_cleanup() {
-	local pid m
-	[ -n "$ctd_pid" ] && kill -KILL "$ctd_pid" 2>/dev/null && wait "$ctd_pid" 2>/dev/null
-	for pid in $(marked); do kill -KILL "$pid" 2>/dev/null; done
-	helper kill --tag "$TAG" >/dev/null 2>&1
-	for pid in $(runc --root "$CTD/runc/$NS" list -q 2>/dev/null); do
-		runc --root "$CTD/runc/$NS" delete --force "$pid" >/dev/null 2>&1
-	done
-	findmnt -rn -o TARGET | grep -F "$TMP/" | sort -r | while read -r m; do
-		umount -l "$m"
-	done
-	for m in /run/containerd/fifo /run/containerd/s /run/containerd; do
-		grep -qxF "$m" <<<"$run_dirs_before" || rmdir "$m" 2>/dev/null
-	done
-	cleanup
-}
-trap ctd_cleanup EXIT
-trap 'exit 143' TERM INT HUP # a timeout's SIGTERM still stops containerd
-
 # 0. containerd, then the image: one layer (the test's rootfs), an OCI archive built by hand.
 runtime_json all
-env OCTRACE_RUNTIME_CONFIG="$TMP/runtime.json" containerd --config "$CTD/config.toml" \
-	>"$CTD/containerd.log" 2>&1 </dev/null &
-ctd_pid=$!
-up=false
-for _ in $(seq 100); do # containerd has no readiness signal but its socket: 20 s at most
-	c version >/dev/null 2>&1 && { up=true; break; }
-	kill -0 "$ctd_pid" 2>/dev/null || break
-	sleep 0.2
-done
-if ! $up; then
+if ! ctd_start; then
 	not_ok "containerd --config with its own root, state and socket starts"
-	show "$CTD/containerd.log"
 	finish
 fi
 ok "containerd --config with its own root, state and socket starts"
 
-oci_archive() { # DIR OUT: an OCI image layout of $ROOTFS in DIR, archived to OUT
-	local dir=$1 d s layer cfg man
-	blob() { # FILE -> "DIGEST SIZE", FILE copied into the layout
-		d=$(sha256sum "$1" | cut -d' ' -f1) && s=$(stat -c %s "$1") &&
-			cp "$1" "$dir/blobs/sha256/$d" && echo "$d $s"
-	}
-	mkdir -p "$dir/blobs/sha256" &&
-		tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$ROOTFS" \
-			-cf "$TMP/layer.tar" . &&
-		layer=$(blob "$TMP/layer.tar") &&
-		jq -n --arg l "sha256:${layer% *}" '{architecture: "amd64", os: "linux",
-			config: {Cmd: ["/bin/sh"], Env: ["PATH=/bin"]},
-			rootfs: {type: "layers", diff_ids: [$l]}}' >"$TMP/image-config.json" &&
-		cfg=$(blob "$TMP/image-config.json") &&
-		jq -n --arg c "sha256:${cfg% *}" --argjson cs "${cfg#* }" \
-			--arg l "sha256:${layer% *}" --argjson ls "${layer#* }" '{schemaVersion: 2,
-			mediaType: "application/vnd.oci.image.manifest.v1+json",
-			config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c,
-				size: $cs},
-			layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l,
-				size: $ls}]}' >"$TMP/image-manifest.json" &&
-		man=$(blob "$TMP/image-manifest.json") &&
-		jq -n --arg m "sha256:${man% *}" --argjson ms "${man#* }" --arg name "$IMAGE" \
-			'{schemaVersion: 2, manifests: [{
-				mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m,
-				size: $ms, annotations: {"io.containerd.image.name": $name,
-				"org.opencontainers.image.ref.name": "latest"}}]}' >"$dir/index.json" &&
-		echo '{"imageLayoutVersion": "1.0.0"}' >"$dir/oci-layout" &&
-		tar -C "$dir" -cf "$2" .
-}
-if oci_archive "$TMP/image" "$TMP/image.tar" &&
+if oci_archive "$ROOTFS" "$IMAGE" '{"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"]}' \
+	"$TMP/image.tar" &&
 	c images import "$TMP/image.tar" >"$TMP/import.out" 2>&1 &&
 	c images ls -q | grep -qxF "$IMAGE"; then
 	ok "ctr images import of a hand-built OCI archive: $IMAGE"
@@ -377,18 +284,5 @@ fi
 check "ctr task exec: task and container removed, nothing left" $clean_ok
 
 # 4. Stop containerd: it exits, and nothing it started is left.
-kill -TERM "$ctd_pid"
-if helper waitpid "$ctd_pid" --timeout 20 >/dev/null 2>&1; then
-	wait "$ctd_pid" 2>/dev/null
-	ctd_pid=
-	left=$(marked)
-	if [ -z "$left" ]; then
-		ok "containerd stopped, nothing it started left"
-	else
-		not_ok "containerd stopped, nothing it started left"
-		describe $left
-	fi
-else
-	not_ok "containerd stops on SIGTERM within 20 s"
-fi
+check "containerd stopped, nothing it started left" ctd_stop
 finish
