@@ -574,8 +574,7 @@ int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **er
 	 * runtime gets none: it is trusted until its exec into the container, which gets the
 	 * filter before its first instruction (loop.c, arm_in_kernel()) — and the runtime's own
 	 * work then never stops in octrace */
-	rc = attach_tree(s, pid,
-			 s->join ? NULL : arm && s->arm_filter ? s->arm_filter : s->filter, err);
+	rc = attach_tree(s, pid, session_attach_filter(s, arm), err);
 	s->audit = audit;
 	if (rc < 0) {
 		session_detach_all(s);
