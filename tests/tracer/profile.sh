@@ -180,6 +180,156 @@ i386:getpid = pid
 getpriority:0,0 = -1 EPERM
 EOF
 
+# Architectures: int $0x80 getppid is i386 syscall 64 (x86_64's 64 is semget). It is named
+# getppid, listed under SCMP_ARCH_X86 (in the stats too), and the kernel enforcing the
+# profile passes the run. An x32 call (ENOSYS on a kernel without x32) is listed under
+# SCMP_ARCH_X32: without it there, the enforcing filter would kill the caller (bad arch).
+run "$OCTRACE" run --profile-out "$T/i386.json" --profile-stats "$T/i386.stats.json" -- \
+	"$B/sysprobe" i386:getppid 0x40000027
+is "$OUT" "i386:getppid = pid
+0x40000027 = -1 ENOSYS" "i386 and x32: the learning run" || diag "$ERR"
+is "$(jq -r '[.architectures[]] | join(" ")' "$T/i386.json")" \
+	"SCMP_ARCH_X86 SCMP_ARCH_X32 SCMP_ARCH_X86_64" "i386 and x32: every ABI seen is listed"
+is "$(jq -r '[.syscalls[].names[] | select(. == "getppid" or . == "semget")] | join(" ")' "$T/i386.json")" \
+	getppid "i386 and x32: i386's 64 is learnt as getppid, not as x86_64's 64 (semget)"
+is "$(jq -r '.syscalls[] | select(.nr == 64 or .nr == 1073741863) | "\(.arch) \(.syscall) \(.calls)"' "$T/i386.stats.json")" \
+	"SCMP_ARCH_X86 getppid 1
+SCMP_ARCH_X32 getpid 1" "i386 and x32: the stats name each call in its own ABI"
+probes "i386 and x32: under the learnt profile" "$T/i386.json" "i386:getppid 0x40000027" <<'END'
+i386:getppid = pid
+0x40000027 = -1 ENOSYS
+END
+
+# Arguments kept (--profile-args default): socket families, unshare's namespaces,
+# personality's persona as seen; what was not seen is EPERM, for the kernel and for octrace.
+args_run=(socket:1,1 socket:10,2 unshare:0 personality:0xffffffff)
+run "$OCTRACE" run --profile-out "$T/args.json" --profile-stats "$T/args.stats.json" -- \
+	"$B/sysprobe" "${args_run[@]}"
+ok "$ST" "arguments: the learning run" "$ERR"
+is "$(jq -c '[.syscalls[1:][] | select(.names[0] != "clone") | [.names[0], .args[0].op, .args[0].value, .args[0].valueTwo]]' "$T/args.json")" \
+	'[["personality","SCMP_CMP_EQ",4294967295,null],["socket","SCMP_CMP_EQ",1,null],["socket","SCMP_CMP_EQ",10,null],["unshare","SCMP_CMP_MASKED_EQ",2114060416,null]]' \
+	"arguments: one rule per value seen, EQ or MASKED_EQ on the namespace flags"
+is "$(jq -c '[.syscalls[] | select(.names == ["clone"]) | .args]' "$T/args.json")" \
+	'[[{"index":0,"value":2114060288,"op":"SCMP_CMP_MASKED_EQ"}]]' \
+	"arguments: sysprobe's forks give docker's own clone rule (no namespace flag)"
+probes "arguments: under the learnt profile" "$T/args.json" \
+	"socket:1,1 socket:10,2 socket:2,2 unshare:0 unshare:0x04000000 personality:0xffffffff personality:8" <<'END'
+socket:1,1 = 3
+socket:10,2 = 3
+socket:2,2 = -1 EPERM
+unshare:0 = 0
+unshare:0x04000000 = -1 EPERM
+personality:0xffffffff = 0
+personality:8 = -1 EPERM
+END
+run "$OCTRACE" run --profile-out "$T/names.json" --profile-args none -- "$B/sysprobe" "${args_run[@]}"
+is "$(jq -c '[(.syscalls | length), (.syscalls[0].names | index("socket") != null and index("clone") != null)]' "$T/names.json")" \
+	"[1,true]" "--profile-args none: one unconditional rule with socket and clone"
+probes "--profile-args none: under the learnt profile" "$T/names.json" \
+	"socket:2,2 unshare:0x04000000 personality:8" <<'END'
+socket:2,2 = 3
+unshare:0x04000000 = 0
+personality:8 = 0
+END
+run "$OCTRACE" run --profile-out "$T/x.json" --profile-args some -- true
+[ "$ST" = 2 ] && [[ $ERR == *"--profile-args"*some* ]] && [ "$(wc -l <<<"$ERR")" = 1 ]
+ok $? "--profile-args some: refused in one line, status 2" "status $ST: $ERR"
+
+# clone3: its flags are in memory, where no filter looks. Learning answers it ENOSYS (glibc's
+# pthread_create then uses clone, whose flags are kept) and the profile denies it so.
+run "$OCTRACE" run --profile-out "$T/c3.json" -- "$B/sysprobe" clone3:0,0
+is "$OUT" "clone3:0,0 = -1 ENOSYS" "clone3: ENOSYS while learning" || diag "$ERR"
+is "$(jq -c '[.syscalls[] | select(.names | index("clone3")) | [.action, .errnoRet]]' "$T/c3.json")" \
+	'[["SCMP_ACT_ERRNO",38]]' "clone3: SCMP_ACT_ERRNO(ENOSYS) in the profile, as podman's"
+
+# The stats side file: one entry per (ABI, syscall, value), each naming the rule of the
+# profile that allows it; the executable that made it first.
+stats=$T/args.stats.json
+is "$(jq -r '.profile' "$stats")" "$T/args.json" "stats: names its profile"
+is "$(jq -c --slurpfile p "$T/args.json" '.syscalls[] | select(. as $e | ($e.rule | type) != "number" or
+	($p[0].syscalls[$e.rule].names | index($e.syscall)) == null or $e.action != "SCMP_ACT_ALLOW")' "$stats" 2>&1)" "" \
+	"stats: every syscall seen is allowed by the rule its entry names, which names it"
+is "$(jq -r '.syscalls[] | select(.syscall == "socket") | "\(.arg.value) \(.calls) \(.exe)"' "$stats")" \
+	"1 1 $B/sysprobe
+10 1 $B/sysprobe" "stats: socket per family, with its calls and first executable"
+is "$(jq -r '[.syscalls[] | select(.calls < 1 or (.pid | type) != "number")] | length' "$stats")" 0 \
+	"stats: every entry has a count and the process that made it first"
+run "$OCTRACE" run --profile-stats "$T/s.json" -- true
+[ "$ST" = 2 ] && [[ $ERR == *"--profile-out"* ]]
+ok $? "--profile-stats without --profile-out: refused, status 2" "status $ST: $ERR"
+
+# octrace profile merge: what any input allows, in a canonical form (the learnt profiles are
+# in it already): idempotent, commutative, and the kernel enforcing the merge passes both runs.
+merge() { run "$OCTRACE" profile merge "$@"; }
+merge "$T/args.json"
+is "$OUT" "$(cat "$T/args.json")" "merge: a learnt profile alone comes back unchanged"
+merge "$T/args.json" "$T/args.json"
+is "$OUT" "$(cat "$T/args.json")" "merge: idempotent (A + A = A)"
+merge "$T/args.json" "$T/i386.json"
+ab=$OUT
+merge "$T/i386.json" "$T/args.json"
+is "$OUT" "$ab" "merge: commutative (A + B = B + A, byte for byte)"
+printf '%s\n' "$ab" >"$T/ab.json"
+merge "$T/ab.json" "$T/i386.json" "$T/args.json"
+is "$OUT" "$ab" "merge: merging the merge with its inputs changes nothing"
+is "$(jq -r '.architectures | join(" ")' "$T/ab.json")" "SCMP_ARCH_X86 SCMP_ARCH_X32 SCMP_ARCH_X86_64" \
+	"merge: the union of the architectures"
+probes "merge: the merged profile passes both runs" "$T/ab.json" \
+	"${args_run[*]} i386:getppid 0x40000027 socket:2,2" <<'END'
+socket:1,1 = 3
+socket:10,2 = 3
+unshare:0 = 0
+personality:0xffffffff = 0
+i386:getppid = pid
+0x40000027 = -1 ENOSYS
+socket:2,2 = -1 EPERM
+END
+merge "$T/ab.json" "$T/names.json"
+is "$(jq -c '[.syscalls[] | select(.names | index("socket"))] | [length, .[0].args]' <<<"$OUT")" \
+	"[1,null]" "merge: a profile allowing socket outright absorbs the family rules"
+merge "$T/args.json" "$P/default-kill.json"
+[ "$ST" = 2 ] && [ "$OUT" = "" ] && [ "$(wc -l <<<"$ERR")" = 1 ] &&
+	[[ $ERR == *"$P/default-kill.json: defaultAction: differs from $T/args.json"* ]]
+ok $? "merge: different default actions: one line naming the file and field, status 2" \
+	"status $ST: $ERR"
+merge "$T/args.json" "$T/missing.json"
+[ "$ST" = 2 ] && [[ $ERR == *"$T/missing.json"* ]]
+ok $? "merge: a missing file: named, status 2" "status $ST: $ERR"
+run "$OCTRACE" profile merge
+[ "$ST" = 2 ] && [[ $ERR == *"at least one PROFILE"* ]]
+ok $? "profile merge without a file: usage error" "status $ST: $ERR"
+
+# attach in trace mode may let go (SIGINT detaches): it learns at syscall-entry stops and
+# leaves no filter behind, so the process runs on unharmed after octrace has gone.
+spawn "$B/attachme"
+line=''
+get_line line
+if [ "$line" = "ready $SPAWN_PID" ]; then
+	alog=$T/attach-learn.jsonl
+	"$OCTRACE" attach --arm-now --profile-out "$T/attach.json" --audit "$alog" \
+		--audit-level all "$SPAWN_PID" 2>"$T/attach.err" &
+	apid=$!
+	_bg+=("$apid")
+	for _ in $(seq 1000); do # observation: the churn threads' getppid in the log
+		grep -q '"syscall":"getppid"' "$alog" 2>/dev/null && break
+		sleep 0.01
+	done
+	kill -INT "$apid"
+	await "$apid"
+	is "$ST/$TIMED_OUT" "130/0" "attach --profile-out: SIGINT ends it (128+2)" ||
+		diag "$(<"$T/attach.err")"
+	is "$(tracer_of "$SPAWN_PID")/$(awk '/^Seccomp:/ { print $2 }' "/proc/$SPAWN_PID/status")" "0/0" \
+		"attach --profile-out: detached, and no filter left in the process"
+	is "$(jq -r '[.syscalls[].names[] | select(. == "getppid" or . == "clone")] | join(" ")' "$T/attach.json")" \
+		"getppid clone" "attach --profile-out: the profile has the churn threads' getppid and clone"
+	echo quit >&3
+	expect_line "read ok" "attach --profile-out: the process runs on: its read() returns the line"
+	await "$SPAWN_PID"
+	is "$ST" 23 "attach --profile-out: the process exits by itself with 23"
+else
+	fail "attachme did not start: '$line'"
+fi
+
 # A profile that cannot be written: one line naming the file, a failing status.
 run "$OCTRACE" run --profile-out "$T/missing/p.json" -- true
 [ "$ST" != 0 ] && [ "$(wc -l <<<"$ERR")" = 1 ] && [[ $ERR == *"$T/missing/p.json"* ]]
