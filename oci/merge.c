@@ -120,7 +120,8 @@ static void list_uses(struct merge *m)
 					(struct use){ p->rules[r].names[k], i, r };
 		}
 	}
-	qsort(m->uses, m->n_uses, sizeof(*m->uses), by_use);
+	if (m->n_uses > 0)
+		qsort(m->uses, m->n_uses, sizeof(*m->uses), by_use);
 }
 
 static const struct oci_rule *rule_of(const struct merge *m, const struct use *u)
@@ -269,6 +270,26 @@ static int by_token(const void *a, const void *b)
 	return cmp_u64(*(const uint32_t *)a, *(const uint32_t *)b);
 }
 
+/* The union of the inputs' architectures, sorted, without duplicates. */
+static void union_archs(const struct merge *m, struct oci_policy *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n_in; i++) {
+		const struct oci_policy *p = m->in[i];
+
+		out->archs = xrealloc(out->archs, out->n_archs + p->n_archs, sizeof(*out->archs));
+		if (p->n_archs > 0)
+			memcpy(out->archs + out->n_archs, p->archs, p->n_archs * sizeof(*p->archs));
+		out->n_archs += p->n_archs;
+	}
+	qsort(out->archs, out->n_archs, sizeof(*out->archs), by_token);
+	for (size_t i = 0; i < out->n_archs; i++)
+		if (n == 0 || out->archs[n - 1] != out->archs[i])
+			out->archs[n++] = out->archs[i];
+	out->n_archs = n;
+}
+
 static void merge_header(const struct merge *m, const char *source, struct oci_policy *out)
 {
 	const struct oci_policy *p0 = m->in[0];
@@ -280,21 +301,9 @@ static void merge_header(const struct merge *m, const char *source, struct oci_p
 	out->has_default_errno_ret = carries_errno(p0->default_action);
 	out->listener_path = xstrdup(p0->listener_path);
 	out->listener_metadata = xstrdup(p0->listener_metadata);
-	for (size_t i = 0; i < m->n_in; i++) {
-		const struct oci_policy *p = m->in[i];
-
-		out->filter_flags |= p->filter_flags;
-		out->archs = xrealloc(out->archs, out->n_archs + p->n_archs, sizeof(*out->archs));
-		memcpy(out->archs + out->n_archs, p->archs, p->n_archs * sizeof(*p->archs));
-		out->n_archs += p->n_archs;
-	}
-	qsort(out->archs, out->n_archs, sizeof(*out->archs), by_token);
-	size_t n = 0;
-
-	for (size_t i = 0; i < out->n_archs; i++)
-		if (n == 0 || out->archs[n - 1] != out->archs[i])
-			out->archs[n++] = out->archs[i];
-	out->n_archs = n;
+	for (size_t i = 0; i < m->n_in; i++)
+		out->filter_flags |= m->in[i]->filter_flags;
+	union_archs(m, out);
 }
 
 static struct oci_rule *add_rule(struct oci_policy *out, const struct oci_rule *like)
@@ -307,7 +316,8 @@ static struct oci_rule *add_rule(struct oci_policy *out, const struct oci_rule *
 				.has_errno_ret = carries_errno(like->action),
 				.n_args = like->n_args };
 	r->args = xrealloc(NULL, like->n_args, sizeof(*r->args));
-	memcpy(r->args, like->args, like->n_args * sizeof(*r->args));
+	if (like->n_args > 0)
+		memcpy(r->args, like->args, like->n_args * sizeof(*r->args));
 	return r;
 }
 
@@ -346,7 +356,8 @@ static void merge_rules(struct merge *m, struct oci_policy *out)
 			add_name(r, m->allowed[i]);
 		first = 1;
 	}
-	qsort(m->kept, m->n_kept, sizeof(*m->kept), by_kept);
+	if (m->n_kept > 0)
+		qsort(m->kept, m->n_kept, sizeof(*m->kept), by_kept);
 	for (size_t i = 0; i < m->n_kept; i++) {
 		struct oci_rule *r;
 
@@ -356,7 +367,8 @@ static void merge_rules(struct merge *m, struct oci_policy *out)
 			r = &out->rules[out->n_rules - 1];
 		add_name(r, m->kept[i].name);
 	}
-	qsort(out->rules + first, out->n_rules - first, sizeof(*out->rules), by_first_name);
+	if (out->n_rules > first)
+		qsort(out->rules + first, out->n_rules - first, sizeof(*out->rules), by_first_name);
 }
 
 int oci_policy_merge(struct oci_policy *const *in, size_t n, const char *source,

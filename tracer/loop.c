@@ -32,7 +32,8 @@ static void on_death(struct session *s, const struct report *r)
 	if (r->tid == s->joined && s->join)
 		s->joined_status = r->status;
 	if (r->tid == s->root ||
-	    (t && t->tgid == s->root && r->tid != s->root && !tracee_find(&s->tasks, s->root)))
+	    (t && t->tgid == s->root && r->tid != s->root && !tracee_find(&s->tasks, s->root) &&
+	     !(s->stopped_by && s->detach_on_stop))) /* not a thread ending as octrace lets go */
 		s->root_status = r->status;
 	log_debug("task %d gone (%s %d)", r->tid, report_kind_name(r->kind), r->sig);
 	tracee_remove(&s->tasks, r->tid);

@@ -310,8 +310,8 @@ if [ "$line" = "ready $SPAWN_PID" ]; then
 		--audit-level all "$SPAWN_PID" 2>"$T/attach.err" &
 	apid=$!
 	_bg+=("$apid")
-	for _ in $(seq 1000); do # observation: the churn threads' getppid in the log
-		grep -q '"syscall":"getppid"' "$alog" 2>/dev/null && break
+	for _ in $(seq 1000); do # observation: a churn thread's clone, then a getppid
+		tr -d '\n' <"$alog" 2>/dev/null | grep -q '"syscall":"clone".*"syscall":"getppid"' && break
 		sleep 0.01
 	done
 	kill -INT "$apid"
