@@ -50,25 +50,16 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-static bool carries_errno(enum oci_action a)
-{
-	return a == OCI_ACT_ERRNO || a == OCI_ACT_TRACE;
-}
+static bool carries_errno(enum oci_action a) { return a == OCI_ACT_ERRNO || a == OCI_ACT_TRACE; }
 
-static bool unconditional(const struct oci_rule *r)
-{
-	return r->n_args == 0;
-}
+static bool unconditional(const struct oci_rule *r) { return r->n_args == 0; }
 
 static bool allows_all(const struct oci_rule *r)
 {
 	return r->action == OCI_ACT_ALLOW && unconditional(r);
 }
 
-static int cmp_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? -1 : a > b;
-}
+static int cmp_u64(uint64_t a, uint64_t b) { return a < b ? -1 : a > b; }
 
 static int cmp_arg(const struct oci_arg *a, const struct oci_arg *b)
 {
@@ -113,11 +104,10 @@ static void list_uses(struct merge *m)
 		for (size_t r = 0; r < p->n_rules; r++) {
 			if (oci_rule_is_default(p, &p->rules[r])) /* runc adds no such rule */
 				continue;
-			m->uses = xrealloc(m->uses, m->n_uses + p->rules[r].n_names,
-					   sizeof(*m->uses));
+			m->uses =
+			    xrealloc(m->uses, m->n_uses + p->rules[r].n_names, sizeof(*m->uses));
 			for (size_t k = 0; k < p->rules[r].n_names; k++)
-				m->uses[m->n_uses++] =
-					(struct use){ p->rules[r].names[k], i, r };
+				m->uses[m->n_uses++] = (struct use){p->rules[r].names[k], i, r};
 		}
 	}
 	if (m->n_uses > 0)
@@ -156,7 +146,7 @@ static void keep(struct merge *m, const struct use *u)
 		if (strcmp(m->kept[i].name, u->name) == 0 && cmp_effect(m->kept[i].rule, r) == 0)
 			return;
 	m->kept = xrealloc(m->kept, m->n_kept + 1, sizeof(*m->kept));
-	m->kept[m->n_kept++] = (struct kept){ u->name, r };
+	m->kept[m->n_kept++] = (struct kept){u->name, r};
 }
 
 static int conflict(const struct merge *m, const struct use *a, const struct use *b,
@@ -203,8 +193,7 @@ static int keep_rules(struct merge *m, const struct use *a, const struct use *b,
 }
 
 /* Decide one name: its uses [a, b). */
-static int decide(struct merge *m, const struct use *a, const struct use *b,
-		  struct oci_error **err)
+static int decide(struct merge *m, const struct use *a, const struct use *b, struct oci_error **err)
 {
 	size_t inputs_naming = 0;
 	bool all = false;
@@ -237,10 +226,7 @@ static int decide_all(struct merge *m, struct oci_error **err)
 
 /* ---- the result ---- */
 
-static int same_text(const char *a, const char *b)
-{
-	return a && b ? strcmp(a, b) == 0 : a == b;
-}
+static int same_text(const char *a, const char *b) { return a && b ? strcmp(a, b) == 0 : a == b; }
 
 static int check_defaults(const struct merge *m, struct oci_error **err)
 {
@@ -312,9 +298,10 @@ static struct oci_rule *add_rule(struct oci_policy *out, const struct oci_rule *
 
 	out->rules = xrealloc(out->rules, out->n_rules + 1, sizeof(*out->rules));
 	r = &out->rules[out->n_rules++];
-	*r = (struct oci_rule){ .action = like->action, .errno_ret = like->errno_ret,
-				.has_errno_ret = carries_errno(like->action),
-				.n_args = like->n_args };
+	*r = (struct oci_rule){.action = like->action,
+			       .errno_ret = like->errno_ret,
+			       .has_errno_ret = carries_errno(like->action),
+			       .n_args = like->n_args};
 	r->args = xrealloc(NULL, like->n_args, sizeof(*r->args));
 	if (like->n_args > 0)
 		memcpy(r->args, like->args, like->n_args * sizeof(*r->args));
@@ -346,7 +333,7 @@ static int by_first_name(const void *pa, const void *pb)
 
 static void merge_rules(struct merge *m, struct oci_policy *out)
 {
-	static const struct oci_rule allow = { .action = OCI_ACT_ALLOW };
+	static const struct oci_rule allow = {.action = OCI_ACT_ALLOW};
 	size_t first = 0;
 
 	if (m->n_allowed > 0) {
@@ -374,7 +361,7 @@ static void merge_rules(struct merge *m, struct oci_policy *out)
 int oci_policy_merge(struct oci_policy *const *in, size_t n, const char *source,
 		     struct oci_policy **out, struct oci_error **err)
 {
-	struct merge m = { .in = in, .n_in = n };
+	struct merge m = {.in = in, .n_in = n};
 	cleanup_oci_policy struct oci_policy *p = NULL;
 	int rc = -1;
 

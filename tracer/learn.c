@@ -46,8 +46,7 @@ static char *exe_of(pid_t tid)
 	return exe;
 }
 
-void learn_note(struct session *s, struct tracee *t, uint32_t arch, int nr,
-		const uint64_t args[6])
+void learn_note(struct session *s, struct tracee *t, uint32_t arch, int nr, const uint64_t args[6])
 {
 	struct profile_syscall *e = profile_add(s->profile, arch, nr, args);
 

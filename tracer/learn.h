@@ -14,8 +14,7 @@
 
 /* Record the syscall of an armed task in the session's profile (with who made it first, for
  * --profile-stats). */
-void learn_note(struct session *s, struct tracee *t, uint32_t arch, int nr,
-		const uint64_t args[6]);
+void learn_note(struct session *s, struct tracee *t, uint32_t arch, int nr, const uint64_t args[6]);
 
 /* A seccomp stop with no policy (the learning filter's): keep the task traced through a
  * clone(CLONE_UNTRACED), answer clone3 with ENOSYS when arguments are kept

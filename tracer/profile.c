@@ -18,11 +18,11 @@ static const struct {
 	enum profile_cond cond;
 	uint64_t mask;
 } conds[] = {
-	{ 41, 359, PROFILE_COND_EQ, 0 }, /* socket */
-	{ 135, 136, PROFILE_COND_EQ, 0 }, /* personality */
-	{ 56, 120, PROFILE_COND_MASKED, PROFILE_CLONE_NS_MASK }, /* clone */
-	{ 272, 310, PROFILE_COND_MASKED, PROFILE_UNSHARE_NS_MASK }, /* unshare */
-	{ 435, 435, PROFILE_COND_ENOSYS, 0 }, /* clone3 */
+    {41, 359, PROFILE_COND_EQ, 0},			      /* socket */
+    {135, 136, PROFILE_COND_EQ, 0},			      /* personality */
+    {56, 120, PROFILE_COND_MASKED, PROFILE_CLONE_NS_MASK},    /* clone */
+    {272, 310, PROFILE_COND_MASKED, PROFILE_UNSHARE_NS_MASK}, /* unshare */
+    {435, 435, PROFILE_COND_ENOSYS, 0},			      /* clone3 */
 };
 
 enum profile_cond profile_cond_of(uint32_t token, int nr, uint64_t *mask)
@@ -91,7 +91,7 @@ static size_t lower_bound(const struct profile *p, const struct key *k)
 
 bool profile_has(const struct profile *p, uint32_t audit_arch, int nr)
 {
-	struct key k = { oci_arch_of_syscall(audit_arch, nr), nr, false, 0 };
+	struct key k = {oci_arch_of_syscall(audit_arch, nr), nr, false, 0};
 	size_t i = lower_bound(p, &k);
 
 	return i < p->n && p->seen[i].arch == k.arch && p->seen[i].nr == nr;
@@ -100,7 +100,7 @@ bool profile_has(const struct profile *p, uint32_t audit_arch, int nr)
 struct profile_syscall *profile_add(struct profile *p, uint32_t audit_arch, int nr,
 				    const uint64_t args[6])
 {
-	struct key k = { oci_arch_of_syscall(audit_arch, nr), nr, false, 0 };
+	struct key k = {oci_arch_of_syscall(audit_arch, nr), nr, false, 0};
 	size_t i;
 
 	if (nr < 0)
@@ -118,8 +118,8 @@ struct profile_syscall *profile_add(struct profile *p, uint32_t audit_arch, int 
 			abort();
 	}
 	memmove(&p->seen[i + 1], &p->seen[i], (p->n - i) * sizeof(*p->seen));
-	p->seen[i] = (struct profile_syscall){ .arch = k.arch, .nr = nr, .has_value = k.has_value,
-					       .value = k.value, .calls = 1 };
+	p->seen[i] = (struct profile_syscall){
+	    .arch = k.arch, .nr = nr, .has_value = k.has_value, .value = k.value, .calls = 1};
 	p->n++;
 	return &p->seen[i];
 }

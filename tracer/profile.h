@@ -15,8 +15,8 @@
 /* What a learnt rule keeps of a syscall's arguments (`--profile-args default`): only for the
  * syscalls default container profiles condition on, and as they do. */
 enum profile_cond {
-	PROFILE_COND_NONE, /* the name alone */
-	PROFILE_COND_EQ, /* args[0] == the value seen: socket's family, personality's persona */
+	PROFILE_COND_NONE,   /* the name alone */
+	PROFILE_COND_EQ,     /* args[0] == the value seen: socket's family, personality's persona */
 	PROFILE_COND_MASKED, /* (args[0] & mask) == what was seen: the namespace flags of clone
 			      * and unshare */
 	PROFILE_COND_ENOSYS, /* clone3: its flags are in memory, where no filter can look; it is
@@ -34,8 +34,8 @@ enum profile_cond {
 enum profile_cond profile_cond_of(uint32_t token, int nr, uint64_t *mask);
 
 struct profile_syscall {
-	uint32_t arch; /* libseccomp token: x32 calls are SCMP_ARCH_X32 here */
-	int nr; /* as the kernel reported it */
+	uint32_t arch;	/* libseccomp token: x32 calls are SCMP_ARCH_X32 here */
+	int nr;		/* as the kernel reported it */
 	bool has_value; /* PROFILE_COND_EQ / _MASKED: `value` is what its rule keeps */
 	uint64_t value;
 	uint64_t calls;
@@ -48,7 +48,7 @@ struct profile {
 	struct profile_syscall *seen; /* owned, sorted by (arch, nr, value), no duplicates */
 	size_t n, cap;
 	bool args_none; /* --profile-args none: names only */
-	bool stats; /* --profile-stats: record who made each syscall first */
+	bool stats;	/* --profile-stats: record who made each syscall first */
 };
 
 /* Record a call of syscall `nr` of `audit_arch` (AUDIT_ARCH_* as the kernel reports it; an

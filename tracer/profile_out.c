@@ -52,7 +52,7 @@ static void add_rule(struct oci_policy *p, struct oci_rule r)
 
 static struct oci_rule one_name_rule(const char *name, enum oci_action action)
 {
-	struct oci_rule r = { .action = action, .n_names = 1 };
+	struct oci_rule r = {.action = action, .n_names = 1};
 
 	r.names = xrealloc(NULL, 1, sizeof(*r.names));
 	r.names[0] = xstrdup(name);
@@ -69,10 +69,10 @@ static struct oci_rule value_rule(const char *name, const struct profile_syscall
 	r.args = xrealloc(NULL, 1, sizeof(*r.args));
 	r.n_args = 1;
 	if (c == PROFILE_COND_MASKED)
-		r.args[0] = (struct oci_arg){ .index = 0, .op = OCI_OP_MASKED_EQ, .value = mask,
-					      .value_two = s->value };
+		r.args[0] = (struct oci_arg){
+		    .index = 0, .op = OCI_OP_MASKED_EQ, .value = mask, .value_two = s->value};
 	else
-		r.args[0] = (struct oci_arg){ .index = 0, .op = OCI_OP_EQ, .value = s->value };
+		r.args[0] = (struct oci_arg){.index = 0, .op = OCI_OP_EQ, .value = s->value};
 	return r;
 }
 
@@ -126,7 +126,7 @@ static void sort_unique(struct oci_rule *r)
 static void learnt_rules(const struct profile *observed, struct oci_rule *all,
 			 struct oci_policy *extra)
 {
-	*all = (struct oci_rule){ .action = OCI_ACT_ALLOW };
+	*all = (struct oci_rule){.action = OCI_ACT_ALLOW};
 	for (size_t i = 0; i < observed->n; i++) {
 		const struct profile_syscall *s = &observed->seen[i];
 
@@ -235,7 +235,7 @@ static void add_archs(struct oci_policy *p, const struct profile *observed, bool
  * then each argument rule of `extra` that `p` does not cover (taking it). */
 static void append_learnt(struct oci_policy *p, struct oci_rule *all, struct oci_policy *extra)
 {
-	struct oci_rule r = { .action = OCI_ACT_ALLOW };
+	struct oci_rule r = {.action = OCI_ACT_ALLOW};
 
 	r.names = xrealloc(NULL, all->n_names, sizeof(*r.names));
 	for (size_t i = 0; i < all->n_names; i++)
@@ -249,7 +249,7 @@ static void append_learnt(struct oci_policy *p, struct oci_rule *all, struct oci
 		if (base_covers(p, &extra->rules[i]))
 			continue;
 		add_rule(p, extra->rules[i]);
-		extra->rules[i] = (struct oci_rule){ 0 };
+		extra->rules[i] = (struct oci_rule){0};
 	}
 }
 
@@ -341,7 +341,7 @@ static int finish_into(struct jsonw *w, const char *path, const char **buf, size
 
 static void write_match(struct jsonw *w, struct oci_policy *p, const struct profile_syscall *s)
 {
-	uint64_t args[6] = { s->has_value ? s->value : 0, 0, 0, 0, 0, 0 };
+	uint64_t args[6] = {s->has_value ? s->value : 0, 0, 0, 0, 0, 0};
 	uint32_t audit_arch = s->arch == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : s->arch;
 	enum oci_action action;
 	uint32_t errnum;

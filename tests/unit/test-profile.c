@@ -560,7 +560,7 @@ static void test_args_rules(void)
 	const uint32_t x64 = AUDIT_ARCH_X86_64;
 
 	add_args_run(&seen);
-	if (!ok(profile_write(out, NULL, NULL, &seen, &err) == 0, "profile_write, arguments kept") ||
+	if (!ok(profile_write(out, NULL, NULL, &seen, &err) == 0, "profile_write, args kept") ||
 	    (p = load(out)) == NULL) {
 		oci_error_free(err);
 		return;
@@ -665,7 +665,8 @@ static const struct json *stat_of(const struct json *doc, const char *arch, cons
 	for (size_t i = 0; list && i < list->len; i++) {
 		const struct json *e = list->items[i], *arg = json_get(e, "arg");
 
-		if (strcmp(str_of(e, "arch"), arch) == 0 && strcmp(str_of(e, "syscall"), name) == 0 &&
+		if (strcmp(str_of(e, "arch"), arch) == 0 &&
+		    strcmp(str_of(e, "syscall"), name) == 0 &&
 		    (value == NULL || (arg && strcmp(str_of(arg, "value"), value) == 0)))
 			return e;
 	}
@@ -706,7 +707,8 @@ static void test_stats(void)
 	   "read: 5 calls, allowed by rule 0");
 	e = stat_of(doc, "SCMP_ARCH_X86_64", "socket", "1");
 	ok(e && strcmp(str_of(e, "calls"), "1") == 0 &&
-	       strcmp(str_of(e, "exe"), "/usr/bin/first") == 0 && strcmp(str_of(e, "pid"), "42") == 0 &&
+	       strcmp(str_of(e, "exe"), "/usr/bin/first") == 0 &&
+	       strcmp(str_of(e, "pid"), "42") == 0 &&
 	       strcmp(str_of(json_get(e, "arg"), "op"), "SCMP_CMP_EQ") == 0,
 	   "socket(AF_UNIX): 1 call, its first executable and process, its argument");
 	e = stat_of(doc, "SCMP_ARCH_X86_64", "socket", "2");
@@ -761,7 +763,8 @@ static char *merged(const char *a, const char *b, const char *c)
 /* Learning A and B separately and merging is learning A and B in one run. */
 static void test_merge_learnt(void)
 {
-	cleanup_profile struct profile a = { .seen = NULL }, b = { .seen = NULL }, ab = { .seen = NULL };
+	cleanup_profile struct profile a = { .seen = NULL }, b = { .seen = NULL };
+	cleanup_profile struct profile ab = { .seen = NULL };
 	cleanup_profile struct profile none = { .args_none = true };
 	const uint64_t netlink[6] = { AF_NETLINK }, user[6] = { CLONE_NEWUSER };
 	cleanup_free char *pa = NULL, *pb = NULL, *pab = NULL, *pn = NULL, *text_a = NULL;
@@ -791,7 +794,7 @@ static void test_merge_learnt(void)
 	text_a = read_file(pa);
 	m_a = merged(pa, NULL, NULL);
 	m_aa = merged(pa, pa, NULL);
-	is_str(m_a, text_a, "a learnt profile is in canonical form: merging it alone changes nothing");
+	is_str(m_a, text_a, "a learnt profile is canonical: merging it alone changes nothing");
 	is_str(m_aa, text_a, "idempotent: merge(A, A) == A");
 	m_ab = merged(pa, pb, NULL);
 	m_ba = merged(pb, pa, NULL);
@@ -840,7 +843,8 @@ static void check_merge_error(const char *doc_a, const char *doc_b, const char *
 
 static void test_merge_errors(void)
 {
-	cleanup_free char *missing = in_dir("nope.json"), *a = write_file("a.json", "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}");
+	cleanup_free char *missing = in_dir("nope.json");
+	cleanup_free char *a = write_file("a.json", "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}");
 	char *const paths[] = { a, missing };
 	struct oci_error *err = NULL;
 	FILE *f = fopen("/dev/null", "we");
@@ -854,11 +858,12 @@ static void test_merge_errors(void)
 	check_merge_error("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"x\"],"
 			  "\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"clone3\"],\"action\":"
 			  "\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}",
-			  "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"clone3\"],"
+			  "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":"
+			  "[\"clone3\"],"
 			  "\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,\"op\":"
 			  "\"SCMP_CMP_EQ\"}]}]}",
-			  "%2$s: syscalls[1]: \"clone3\" is denied outright, but %1$s: syscalls[0] has "
-			  "another rule for it: cannot merge");
+			  "%2$s: syscalls[1]: \"clone3\" is denied outright, but %1$s: syscalls[0] "
+			  "has another rule for it: cannot merge");
 	ok(profile_merge_files(paths, 2, f, &err) < 0 && err &&
 	       strstr(err->msg, missing) == err->msg, "a missing input: its name first");
 	oci_error_free(err);
