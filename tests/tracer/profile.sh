@@ -180,6 +180,33 @@ i386:getpid = pid
 getpriority:0,0 = -1 EPERM
 EOF
 
+# Learning under a policy (one stop per syscall: the learning filter stops what the policy
+# allows too): the policy applies as without learning, and the audit log and the summary are
+# those of the same run without --profile-out (a learning stop is not a policy stop); the
+# profile has every call, denied ones included.
+pol_probes=(getppid:0xdead getpid mkdir:0 uname)
+for mode in enforce complain; do
+	flags=(--policy "$P/audit.json")
+	[ "$mode" = complain ] && flags+=(--complain)
+	run "$OCTRACE" run "${flags[@]}" --summary --audit "$T/pol-$mode-plain.jsonl" -- \
+		"$B/sysprobe" "${pol_probes[@]}"
+	plain_out=$OUT plain_sum=$ERR
+	run "$OCTRACE" run "${flags[@]}" --summary --audit "$T/pol-$mode-learn.jsonl" \
+		--profile-out "$T/pol-$mode.json" -- "$B/sysprobe" "${pol_probes[@]}"
+	is "$OUT" "$plain_out" "under a policy ($mode): learning changes no result"
+	is "$ERR" "$plain_sum" "under a policy ($mode): the same summary"
+	is "$(jq -c 'select(.event == "syscall") | [.syscall, .action, .rule]' "$T/pol-$mode-learn.jsonl")" \
+		"$(jq -c 'select(.event == "syscall") | [.syscall, .action, .rule]' "$T/pol-$mode-plain.jsonl")" \
+		"under a policy ($mode): the same audit events"
+	is "$(jq -r '[.syscalls[].names[] | select(. == "getppid" or . == "getpid" or . == "mkdir" or . == "uname")] | join(" ")' "$T/pol-$mode.json")" \
+		"getpid getppid mkdir uname" "under a policy ($mode): the profile has the denied calls too"
+done
+run "$OCTRACE" run --policy "$P/audit.json" --profile-out "$T/pol.json" -- "$B/sysprobe" "${pol_probes[@]}"
+is "$OUT" "getppid:0xdead = -1 EPERM
+getpid = pid
+mkdir:0 = -1 EACCES
+uname = -1 EFAULT" "under a policy (enforce): the denials apply while learning"
+
 # Architectures: int $0x80 getppid is i386 syscall 64 (x86_64's 64 is semget). It is named
 # getppid, listed under SCMP_ARCH_X86 (in the stats too), and the kernel enforcing the
 # profile passes the run. An x32 call (ENOSYS on a kernel without x32) is listed under

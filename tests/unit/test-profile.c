@@ -871,6 +871,58 @@ static void test_merge_errors(void)
 	unlink(a);
 }
 
+/* The learning filter: what the tracer-mode program allows now stops too (OCI_TRACE_DATA_LEARN);
+ * every other answer is the program's own. Without a policy it traces every syscall. */
+static void test_learn_filter(void)
+{
+	static const char doc[] =
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+	    "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13},{\"names\":[\"getppid\"],\"action\":"
+	    "\"SCMP_ACT_KILL_PROCESS\",\"args\":[{\"index\":0,\"value\":7,"
+	    "\"op\":\"SCMP_CMP_EQ\"}]}]}";
+	cleanup_oci_policy struct oci_policy *p = parse_text(doc);
+	struct oci_filter *tracer = NULL, *enforce = NULL, *learn, *learn_e, *all;
+	struct oci_error *err = NULL;
+	const uint32_t learnt = SECCOMP_RET_TRACE | OCI_TRACE_DATA_LEARN;
+	const uint32_t x64 = AUDIT_ARCH_X86_64;
+	bool same = true;
+
+	if (oci_policy_compile(p, OCI_COMPILE_TRACER, stderr, &tracer, &err) < 0 ||
+	    oci_filter_to_enforce(tracer, &enforce) < 0) {
+		diag("compile: %s", err ? err->msg : "?");
+		exit(99);
+	}
+	learn = oci_filter_to_learn(tracer);
+	learn_e = oci_filter_to_learn(enforce);
+	all = oci_filter_to_learn(NULL);
+	ok(verdict_is(learn, x64, SYS_read, 0, learnt) &&
+	       verdict_is(learn, x64, SYS_getppid, 1, learnt) &&
+	       verdict_is(learn_e, x64, SYS_read, 0, learnt),
+	   "what the policy allows stops, with the learning data (tracer and enforce forms)");
+	for (int nr = 0; nr < 450; nr++) {
+		struct seccomp_data d = { .nr = nr, .arch = x64, .args = { 7 } };
+		uint32_t a = bpf_run(tracer->insns, tracer->len, &d);
+		uint32_t b = bpf_run(learn->insns, learn->len, &d);
+
+		same &= a == SECCOMP_RET_ALLOW ? b == learnt : a == b;
+	}
+	ok(same, "every other answer is the tracer-mode program's (450 syscalls)");
+	ok(verdict_is(learn_e, x64, SYS_getppid, 7, SECCOMP_RET_KILL_PROCESS),
+	   "the enforce form's in-kernel KILL stays");
+	ok(learn->n_slots == tracer->n_slots && learn->len == tracer->len,
+	   "same slots, same length");
+	ok(all->len == 1 && verdict_is(all, x64, SYS_read, 0, learnt) &&
+	       verdict_is(all, AUDIT_ARCH_I386, 64, 0, learnt) &&
+	       verdict_is(all, AUDIT_ARCH_AARCH64, 1, 0, learnt) &&
+	       verdict_is(all, x64, 0x40000000 | SYS_getpid, 0, learnt),
+	   "no policy: one instruction that traces every syscall of every ABI");
+	oci_filter_free(tracer);
+	oci_filter_free(enforce);
+	oci_filter_free(learn);
+	oci_filter_free(learn_e);
+	oci_filter_free(all);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL)
@@ -889,6 +941,7 @@ int main(void)
 	test_stats();
 	test_merge_learnt();
 	test_merge_errors();
+	test_learn_filter();
 	rmdir(dir);
 	return tap_done();
 }
