@@ -6,7 +6,12 @@
 # (seccomp-exec), prints the same and exits the same as in the learning run; a syscall the
 # learning run did not make fails with EPERM; every syscall the run's level-all audit log
 # shows is in the profile. --profile-base keeps the base's fields and rules (a syscall it
-# denies stays denied) and adds one rule with what was seen.
+# denies stays denied) and adds one rule with what was seen. Learning under a policy changes
+# neither results nor audit log nor summary. i386 and x32 calls are named and listed in their
+# own ABI; clone, unshare, socket and personality keep the values seen (EPERM for others,
+# kernel and octrace alike), clone3 is ENOSYS; --profile-args none; the stats file;
+# `octrace profile merge` (idempotent, commutative, errors); an attach that may let go learns
+# without leaving a filter behind. (Many threads and processes at once: profile-load.sh.)
 . "$(dirname "$0")/lib.sh"
 
 LOAD=$B/auditload

@@ -1,6 +1,9 @@
-/* tracer/profile.c and oci/serialize.c: the observed set, profiles written and read back
- * with oci_policy_load() and compiled with oci_policy_compile(), base profiles merged
- * without losing a rule, and nothing half-written left behind. */
+/* tracer/profile.c, tracer/profile_out.c, oci/merge.c and oci/serialize.c: the observed set,
+ * profiles written and read back with oci_policy_load() and compiled with
+ * oci_policy_compile(), base profiles merged without losing a rule, nothing half-written left
+ * behind; the argument rules and i386/x32 names checked against the compiled kernel filter
+ * (bpf_run); the stats file; `profile merge` (canonical, idempotent, commutative, associative,
+ * the same as learning both runs at once, its errors); the learning filter. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
