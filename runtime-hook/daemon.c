@@ -23,6 +23,7 @@
 #include "attach.h"
 #include "caps.h"
 #include "cleanup.h"
+#include "join.h"
 #include "log.h"
 #include "procfs.h"
 #include "record.h"
@@ -138,6 +139,8 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 	struct session s;
+	struct join_service joins;
+	char join_path[sizeof(joins.path)];
 	int pidfd = -1, null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	dup2(null, 0);
@@ -148,52 +151,49 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	report(ready, "pid %d\n", getpid());
 	if (caps_drop_to_tracer() < 0)
 		log_warn_errno("dropping capabilities");
-	pid_t target = plan->join ? plan->join : st->pid;
 	struct session_config c = {
 		.mode = plan->mode, .policy = plan->policy, .filter = plan->filter,
 		.arm_filter = plan->arm_filter, .audit = audit,
-		.root = target, .detach_on_stop = plan->mode != MODE_ENFORCE,
+		.root = st->pid, .detach_on_stop = plan->mode != MODE_ENFORCE,
 	};
 
 	session_start(&s, &c);
-	/* a joining process arms at its exec inside the container, not at the runtime's */
-	s.join = plan->join != 0;
+	/* processes that join the container (runc exec) ask here; they arm at their exec in
+	 * the init's mount namespace. Without the socket, such an exec fails (closed). */
+	oci_record_socket_path(OCI_RECORD_DIR, plan->runtime_root, st->id, join_path,
+			       sizeof(join_path));
+	if (join_listen(&joins, st->id, join_path, &err) == 0)
+		s.joins = &joins;
+	else
+		log_warn("%s: joining processes are refused", err->msg);
+	oci_error_free(err);
+	err = NULL;
 	if (verify_pid(st, plan, &pidfd, &err) < 0 ||
-	    (s.join && proc_ns_id(st->pid, "mnt", &s.arm_mnt) < 0 &&
+	    (proc_ns_id(st->pid, "mnt", &s.arm_mnt) < 0 &&
 	     oci_fail(&err, errno, "container %s: pid %d: %s", st->id, st->pid,
 		      strerror(errno)) < 0) ||
-	    attach_process(&s, target, false, &err) < 0 ||
+	    attach_process(&s, st->pid, false, &err) < 0 ||
 	    (pidfd_alive(pidfd) < 0 &&
 	     oci_fail(&err, errno, "container %s: pid %d exited while octrace attached", st->id,
 		      st->pid) < 0)) {
 		timestamp(stderr);
 		fprintf(stderr, "octrace-hook: %s\n", err->msg);
 		report(ready, "error %s\n", err->msg);
+		join_close(&s);
 		_exit(1);
 	}
 	timestamp(stderr);
-	fprintf(stderr, "octrace: container %s: attached to pid %d%s, %zu threads, mode %s\n",
-		st->id, target, s.join ? " (joining)" : "", s.tasks.count,
-		session_mode_name(plan->mode));
-	if (!s.join)
-		observe_attach(&s, st->pid);
+	fprintf(stderr, "octrace: container %s: attached to pid %d, %zu threads, mode %s\n",
+		st->id, st->pid, s.tasks.count, session_mode_name(plan->mode));
+	observe_attach(&s, st->pid);
 	report(ready, "ok\n");
 	close(ready);
 	session_run_to_end(&s, stderr);
-	if (!s.join)
-		oci_record_remove(OCI_RECORD_DIR, plan->runtime_root, st->id, st->pid);
+	join_close(&s);
+	oci_record_remove(OCI_RECORD_DIR, plan->runtime_root, st->id, st->pid);
 	timestamp(stderr);
-	if (s.join && s.joined == 0)
-		fprintf(stderr, "octrace: container %s: no process joined (the runtime's exec "
-				"exited, status %d)\n", st->id, session_exit_code(&s));
-	else if (s.join)
-		fprintf(stderr, "octrace: container %s: joined process %d exited, %s %d\n", st->id,
-			s.joined, WIFSIGNALED(s.joined_status) ? "signal" : "status",
-			WIFSIGNALED(s.joined_status) ? WTERMSIG(s.joined_status)
-						     : WEXITSTATUS(s.joined_status));
-	else
-		fprintf(stderr, "octrace: container %s: init exited, status %d\n", st->id,
-			session_exit_code(&s));
+	fprintf(stderr, "octrace: container %s: init exited, status %d\n", st->id,
+		session_exit_code(&s));
 	_exit(0);
 }
 
@@ -259,12 +259,6 @@ static int handshake(int fd, unsigned timeout_ms, pid_t *daemon, struct oci_erro
 int daemon_start(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
 		 struct oci_error **err)
 {
-	/* --join traces the process that ran this hook (octrace-runtime, about to exec the
-	 * runtime's exec), never another one */
-	if (a->join && a->join != getppid())
-		return oci_fail(err, EPERM, "--join %d: not the process that ran octrace-hook",
-				a->join);
-	plan->join = a->join;
 	cleanup_close int log_fd = open_in_log_dir(a, plan->log_name, err);
 	cleanup_close int audit_fd = log_fd < 0 ? -1 : open_in_log_dir(a, plan->audit_name, err);
 	cleanup_audit struct audit *audit = NULL;

@@ -44,9 +44,7 @@ static const char usage_text[] =
 	"                         the most the " HOOK_ANNOTATION_AUDIT_LEVEL " annotation may ask for\n"
 	"                         (default: the --audit-level)\n"
 	"      --debug            log the tracer's state transitions\n"
-	"      --join PID         (octrace-runtime exec) trace PID, the runtime process that is\n"
-	"                         about to exec into the container, instead of the init: its exec\n"
-	"                         inside the container's mount namespace arms it (a \"join\" event)\n"
+
 	"  -h, --help             show this help\n"
 	"\n"
 	"Annotations (set by the container's creator): " HOOK_ANNOTATION_POLICY "=NAME,\n"
@@ -56,7 +54,7 @@ static const char usage_text[] =
 
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
        OPT_TIMEOUT, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
-       OPT_NO_CACHE, OPT_JOIN };
+       OPT_NO_CACHE };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
@@ -70,7 +68,6 @@ static const struct option long_options[] = {
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
 	{ "max-audit-level", required_argument, NULL, OPT_MAX_AUDIT_LEVEL },
-	{ "join", required_argument, NULL, OPT_JOIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -112,13 +109,6 @@ static int apply_option(struct hook_args *a, int c)
 		return 0;
 	case OPT_DEBUG:
 		a->debug = true;
-		return 0;
-	case OPT_JOIN:
-		a->join = (pid_t)strtol(optarg, &end, 10);
-		if (*optarg == '\0' || *end != '\0' || a->join <= 0) {
-			log_warn("--join: invalid pid \"%s\"", optarg);
-			return -1;
-		}
 		return 0;
 	case OPT_AUDIT_LEVEL:
 	case OPT_MAX_AUDIT_LEVEL:

@@ -34,8 +34,6 @@ struct hook_args {
 	unsigned timeout_ms;
 	enum audit_level audit_level; /* admin: the per-container audit log's level */
 	enum audit_level max_audit_level; /* admin: the most an annotation may ask for */
-	pid_t join; /* --join PID (octrace-runtime exec): trace PID, the runtime about to be
-		     * exec'd to join the container, not the container's init */
 };
 
 /* What the hook decided for one container. */
@@ -49,7 +47,6 @@ struct hook_plan {
 	char audit_name[HOOK_NAME_MAX + 8]; /* the audit log (JSON Lines) inside log_dir */
 	enum audit_level audit_level;
 	bool new_pid_ns;
-	pid_t join; /* hook_args.join, checked: the process that ran the hook */
 	char runtime_root[4096]; /* the runtime's --root ("": its default): the record's key */
 };
 

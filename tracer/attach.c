@@ -165,8 +165,6 @@ static void collect_family(struct tracee *t, void *data)
 	if (t->state != TRACEE_STOPPED)
 		return;
 	walk_add(w, tracee_tgid(t));
-	if (w->s->join)
-		return; /* a joining runtime: its children so far are octrace's own hook */
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", tracee_tgid(t), t->tid);
 	f = fopen(path, "re");
 	if (f == NULL || getline(&line, &size, f) <= 0 || strlen(line) > MAX_CHILDREN_LINE)
@@ -570,10 +568,8 @@ int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **er
 	/* nothing is logged before the attach event: a thread that dies while we seize is
 	 * the process's past, not what we traced */
 	s->audit = NULL;
-	/* armed at once: the enforce-mode filter (its slots are the tracer-mode one's). A joining
-	 * runtime gets none: it is trusted until its exec into the container, which gets the
-	 * filter before its first instruction (loop.c, arm_in_kernel()) — and the runtime's own
-	 * work then never stops in octrace */
+	/* armed at once: the enforce-mode filter (its slots are the tracer-mode one's); while
+	 * learning, its learning form */
 	rc = attach_tree(s, pid, session_attach_filter(s, arm), err);
 	s->audit = audit;
 	if (rc < 0) {

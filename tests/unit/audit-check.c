@@ -402,7 +402,11 @@ static const struct key_rule detach_keys[] = {
 		"errors", true, is_uint                                                            \
 	}
 static const struct key_rule teardown_keys[] = {COMMON_KEYS, END_KEYS};
-static const struct key_rule leave_keys[] = {TASK_KEYS, END_KEYS};
+static const struct key_rule leave_keys[] = {
+    TASK_KEYS,
+    {"status", false, is_int},
+    {"signal", false, is_signal},
+};
 
 #define EVENT(name, keys)                                                                          \
 	{                                                                                          \
