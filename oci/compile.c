@@ -452,6 +452,31 @@ int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **o
 	return 0;
 }
 
+struct oci_filter *oci_filter_to_learn(const struct oci_filter *f)
+{
+	static const struct sock_filter all = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE |
+									  OCI_TRACE_DATA_LEARN);
+	struct oci_filter *l = calloc(1, sizeof(*l));
+	size_t len = f ? f->len : 1, n_slots = f ? f->n_slots : 0;
+
+	if (l == NULL || (l->insns = malloc(len * sizeof(*l->insns))) == NULL ||
+	    (l->slots = malloc((n_slots ? n_slots : 1) * sizeof(*l->slots))) == NULL)
+		abort();
+	l->len = len;
+	l->n_slots = n_slots;
+	if (f == NULL) {
+		l->insns[0] = all;
+		return l;
+	}
+	memcpy(l->slots, f->slots, n_slots * sizeof(*l->slots));
+	memcpy(l->insns, f->insns, len * sizeof(*l->insns));
+	l->flags = f->flags;
+	for (size_t i = 0; i < len; i++)
+		if (l->insns[i].code == (BPF_RET | BPF_K) && l->insns[i].k == SECCOMP_RET_ALLOW)
+			l->insns[i].k = SECCOMP_RET_TRACE | OCI_TRACE_DATA_LEARN;
+	return l;
+}
+
 int oci_policy_compile(const struct oci_policy *p, enum oci_compile_mode mode, FILE *warn,
 		       struct oci_filter **out, struct oci_error **err)
 {

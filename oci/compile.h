@@ -38,6 +38,9 @@
 #define OCI_TRACE_DATA_RUNTIME 0x7000
 #define OCI_TRACE_DATA_RUNTIME_N 0xf00
 #define OCI_MAX_SLOTS (0x10000 - OCI_TRACE_DATA_BASE)
+/* TRACE data of a learning filter (oci_filter_to_learn()): a syscall the policy allows, which
+ * stops only so that `--profile-out` sees it. Below the runtime's, guards' and slots' data. */
+#define OCI_TRACE_DATA_LEARN 0x6f00
 
 enum oci_compile_mode {
 	OCI_COMPILE_KERNEL,
@@ -68,6 +71,13 @@ struct oci_filter {
 
 /* `tracer` (OCI_COMPILE_TRACER) as OCI_COMPILE_ENFORCE compiles it, without compiling again. */
 int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **out);
+
+/* A learning filter: every syscall stops once, at its seccomp stop, and learning needs no
+ * second (exit) stop. From a tracer-mode or enforce-mode program `f`: the same program with
+ * every SECCOMP_RET_ALLOW turned into SECCOMP_RET_TRACE | OCI_TRACE_DATA_LEARN (same slots, same
+ * decisions otherwise). With f == NULL (no policy): one instruction tracing every syscall of
+ * every architecture. */
+struct oci_filter *oci_filter_to_learn(const struct oci_filter *f);
 
 /* The policy's own verdict on a syscall, computed by running the filter's policy program (not
  * its reserved and guard prefixes) in userspace: exactly what the kernel's copy of the same

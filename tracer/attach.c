@@ -574,9 +574,9 @@ int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **er
 	/* nothing is logged before the attach event: a thread that dies while we seize is
 	 * the process's past, not what we traced */
 	s->audit = NULL;
-	/* armed at once: the enforce-mode filter (its slots are the tracer-mode one's) */
-	rc = attach_tree(s, pid,
-			 s->reattach ? NULL : arm && s->arm_filter ? s->arm_filter : s->filter, err);
+	/* armed at once: the enforce-mode filter (its slots are the tracer-mode one's); while
+	 * learning, its learning form; a re-attach injects nothing (§25) */
+	rc = attach_tree(s, pid, s->reattach ? NULL : session_attach_filter(s, arm), err);
 	s->audit = audit;
 	if (rc < 0) {
 		session_detach_all(s);

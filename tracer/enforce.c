@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 
 #include "compile.h"
+#include "learn.h"
 #include "log.h"
 #include "observe.h"
 
@@ -184,7 +185,8 @@ void enforce_decide(const struct session *s, const struct tracee *t,
 	g = guard_for(s, t, info);
 	if (g != OCI_GUARD_NONE)
 		set_guard(d, g);
-	else if (d->action == OCI_ACT_ALLOW && !runtime_copy(info->seccomp.ret_data))
+	else if (d->action == OCI_ACT_ALLOW && !runtime_copy(info->seccomp.ret_data) &&
+		 !learn_stop_data(s, info->seccomp.ret_data))
 		set_guard(d, OCI_GUARD_OWN_TRACE);
 }
 
@@ -228,8 +230,10 @@ struct restart enforce_seccomp_stop(struct session *s, struct tracee *t)
 		tracee_request_failed(t, "PTRACE_GET_SYSCALL_INFO");
 		return RESUME(0);
 	}
-	if (info.op != PTRACE_SYSCALL_INFO_SECCOMP || s->policy == NULL)
+	if (info.op != PTRACE_SYSCALL_INFO_SECCOMP)
 		return RESUME(0);
+	if (s->policy == NULL)
+		return learn_seccomp_stop(s, t, &info);
 	if (!t->armed) {
 		/* the runtime's setup: only the guards, not the policy */
 		enum oci_guard g = guard_for(s, t, &info);

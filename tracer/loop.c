@@ -31,7 +31,8 @@ static void on_death(struct session *s, const struct report *r)
 	/* the root's status; a root whose leader was a zombie already when octrace attached is
 	 * never traced itself: its last thread's status is the process's */
 	if (r->tid == s->root ||
-	    (t && t->tgid == s->root && r->tid != s->root && !tracee_find(&s->tasks, s->root))) {
+	    (t && t->tgid == s->root && r->tid != s->root && !tracee_find(&s->tasks, s->root) &&
+	     !(s->stopped_by && s->detach_on_stop))) { /* not a thread ending as octrace lets go */
 		s->root_status = r->status;
 		join_close(s); /* nothing joins a container whose init is gone */
 	}

@@ -16,7 +16,7 @@
 #include "decode.h"
 #include "log.h"
 #include "procfs.h"
-#include "profile.h"
+#include "learn.h"
 
 /* The runtime's own tasks around a process joining the container are not the container's:
  * nothing of them goes to its audit log. */
@@ -227,6 +227,13 @@ void observe_seccomp(struct session *s, struct tracee *t,
 {
 	uint32_t data = summary_key(s, d);
 
+	if (s->learn_filter && t->armed)
+		learn_note(s, t, info->arch, (int)info->seccomp.nr, info->seccomp.args);
+	/* a syscall the policy allows, stopped only by the learning filter: nothing to count
+	 * or log (at level all, its exit stop logs it as allowed in the kernel) */
+	if (d->action == OCI_ACT_ALLOW && d->guard == OCI_GUARD_NONE &&
+	    learn_stop_data(s, info->seccomp.ret_data))
+		return;
 	t->sc_nr = (int)info->seccomp.nr;
 	t->sc_arch = info->arch;
 	memcpy(t->sc_args, info->seccomp.args, sizeof(t->sc_args));
@@ -265,8 +272,8 @@ static void syscall_entry(struct session *s, struct tracee *t,
 	t->sc_decided = false;
 	t->sc_logged = false;
 	t->sc_decoded = false;
-	if (s->profile)
-		profile_add(s->profile, info->arch, t->sc_nr);
+	if (s->profile && !s->learn_filter)
+		learn_syscall_entry(s, t, info);
 	/* memory is read at entry: an execve's argv is gone by its exit */
 	if (s->audit && decode_into(t, t->sc_arch, t->sc_nr, t->sc_args))
 		t->sc_decoded = true;

@@ -37,6 +37,8 @@ struct options {
 	const char *audit_level;
 	const char *profile_out;
 	const char *profile_base;
+	const char *profile_args;
+	const char *profile_stats;
 	char **args; /* CMD for run, PID for attach, FILE for check */
 	int n_args;
 };
@@ -46,13 +48,15 @@ static const char usage_text[] =
 	"       octrace attach [OPTIONS] PID\n"
 	"       octrace attach --container ID [--runtime runc|crun] [--root DIR]\n"
 	"       octrace check POLICY\n"
+	"       octrace profile merge PROFILE...\n"
 	"       octrace --version\n"
 	"\n"
 	"Trace a command (run) or a running process and all its descendants (attach) with ptrace,\n"
 	"following every clone, fork, vfork and exec, and enforce a syscall policy written in\n"
 	"the OCI runtime spec's linux.seccomp format (a bare object, or a whole config.json).\n"
 	"Allowed syscalls never leave the kernel; the others stop in octrace, which applies the\n"
-	"policy's action exactly as the kernel would. `check` validates a policy.\n"
+	"policy's action exactly as the kernel would. `check` validates a policy; `profile merge`\n"
+	"writes the profile allowing what any of the learnt PROFILEs allows on stdout.\n"
 	"`attach --container` traces a running container again whose octrace daemon died\n"
 	"(complain or trace mode), with its own octrace-hook's policy, mode and logs: the\n"
 	"runtime (default runc, --root as given to it) names its bundle and init.\n"
@@ -70,6 +74,10 @@ static const char usage_text[] =
 	"      --profile-out FILE  write an OCI seccomp profile allowing exactly the syscalls\n"
 	"                     the traced program made (it stops at every syscall)\n"
 	"      --profile-base FILE  merge the observed syscalls into this profile\n"
+	"      --profile-args default|none\n"
+	"                     keep the argument values seen for clone, unshare, socket and\n"
+	"                     personality, deny clone3 with ENOSYS (default); or names only\n"
+	"      --profile-stats FILE  write per syscall: calls, first executable, its rule\n"
 	"      --debug        log the tracer's state transitions on stderr\n"
 	"  -h, --help         show this help\n"
 	"      --version      octrace's version and the libseccomp it runs with\n"
@@ -82,7 +90,7 @@ static const char usage_text[] =
 static const char *current_option = "";
 
 enum { OPT_COMPLAIN = 256, OPT_SUMMARY, OPT_ARM_NOW, OPT_DEBUG, OPT_AUDIT, OPT_AUDIT_LEVEL,
-       OPT_PROFILE_OUT, OPT_PROFILE_BASE };
+       OPT_PROFILE_OUT, OPT_PROFILE_BASE, OPT_PROFILE_ARGS, OPT_PROFILE_STATS };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, 'p' },
@@ -94,6 +102,8 @@ static const struct option long_options[] = {
 	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
 	{ "profile-out", required_argument, NULL, OPT_PROFILE_OUT },
 	{ "profile-base", required_argument, NULL, OPT_PROFILE_BASE },
+	{ "profile-args", required_argument, NULL, OPT_PROFILE_ARGS },
+	{ "profile-stats", required_argument, NULL, OPT_PROFILE_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -136,6 +146,12 @@ static int apply_option(struct options *o, int c)
 		return 0;
 	case OPT_PROFILE_BASE:
 		o->profile_base = optarg;
+		return 0;
+	case OPT_PROFILE_ARGS:
+		o->profile_args = optarg;
+		return 0;
+	case OPT_PROFILE_STATS:
+		o->profile_stats = optarg;
 		return 0;
 	case 'h':
 		fputs(usage_text, stdout);
@@ -209,6 +225,8 @@ struct plan {
 	struct oci_filter *arm_filter; /* enforce mode: injected at the arming exec */
 	struct audit *audit;
 	struct profile profile;
+	struct oci_filter *learn_filter; /* learning with one stop per syscall (learn.h) */
+	struct oci_filter *learn_arm_filter;
 };
 
 static void plan_free(struct plan *p)
@@ -217,6 +235,8 @@ static void plan_free(struct plan *p)
 	profile_free(&p->profile);
 	oci_filter_free(p->filter);
 	oci_filter_free(p->arm_filter);
+	oci_filter_free(p->learn_filter);
+	oci_filter_free(p->learn_arm_filter);
 	oci_policy_free(p->policy);
 }
 
@@ -239,6 +259,28 @@ static int check_writable_dir(const char *path)
 	return -1;
 }
 
+/* --profile-args and --profile-stats, and the learning filters: one stop per syscall,
+ * except for an attach that may let go (trace or complain mode), which must not leave a
+ * filter tracing everything behind (learn.h). */
+static int prepare_learning(const struct options *o, struct plan *p)
+{
+	if ((o->profile_args || o->profile_stats) && !o->profile_out)
+		return usage_error("%s", "--profile-args and --profile-stats need --profile-out FILE");
+	if (o->profile_args && strcmp(o->profile_args, "none") != 0 &&
+	    strcmp(o->profile_args, "default") != 0)
+		return usage_error("--profile-args: \"%s\" is not default or none", o->profile_args);
+	if (o->profile_stats && check_writable_dir(o->profile_stats) < 0)
+		return EXIT_USAGE;
+	p->profile.args_none = o->profile_args && strcmp(o->profile_args, "none") == 0;
+	p->profile.stats = o->profile_stats != NULL;
+	if (!o->profile_out || (strcmp(o->command, "run") != 0 && mode_of(o) != MODE_ENFORCE))
+		return 0;
+	p->learn_filter = oci_filter_to_learn(p->filter);
+	if (p->arm_filter)
+		p->learn_arm_filter = oci_filter_to_learn(p->arm_filter);
+	return 0;
+}
+
 static int prepare(const struct options *o, struct plan *p)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
@@ -256,6 +298,8 @@ static int prepare(const struct options *o, struct plan *p)
 		return usage_error("%s", "--profile-base needs --profile-out FILE");
 	if (o->profile_out && check_writable_dir(o->profile_out) < 0)
 		return EXIT_USAGE;
+	if (prepare_learning(o, p) != 0)
+		return EXIT_USAGE;
 	if (o->audit && audit_open(o->audit, -1, level, NULL, &p->audit, &err) < 0) {
 		fprintf(stderr, "octrace: %s\n", err->msg);
 		return EXIT_USAGE;
@@ -270,6 +314,7 @@ static void start_session(struct session *s, const struct options *o, struct pla
 		.mode = mode_of(o), .policy = p->policy, .filter = p->filter,
 		.arm_filter = p->arm_filter, .audit = p->audit,
 		.profile = o->profile_out ? &p->profile : NULL, .root = root,
+		.learn_filter = p->learn_filter, .learn_arm_filter = p->learn_arm_filter,
 		.forward_stop = forward_stop,
 		/* an auditing attach may let go; an enforcing one must not (§13) */
 		.detach_on_stop = !forward_stop && mode_of(o) != MODE_ENFORCE,
@@ -283,7 +328,8 @@ static int finish_session(struct session *s, const struct options *o)
 	cleanup_oci_error struct oci_error *err = NULL;
 	int code = session_run_to_end(s, o->summary ? stderr : NULL);
 
-	if (s->profile && profile_write(o->profile_out, o->profile_base, s->profile, &err) < 0) {
+	if (s->profile && profile_write(o->profile_out, o->profile_base, o->profile_stats,
+					s->profile, &err) < 0) {
 		fprintf(stderr, "octrace: %s\n", err->msg);
 		code = EXIT_TRACER;
 	}
@@ -407,6 +453,22 @@ static int cmd_check(const struct options *o)
 	return 0;
 }
 
+/* octrace profile merge PROFILE...: one line naming the file and field on error, status 2. */
+static int cmd_profile(const struct options *o)
+{
+	cleanup_oci_error struct oci_error *err = NULL;
+
+	if (o->n_args < 1 || strcmp(o->args[0], "merge") != 0)
+		return usage_error("%s", "profile: expected merge PROFILE...");
+	if (o->n_args < 2)
+		return usage_error("%s", "profile merge: expected at least one PROFILE");
+	if (profile_merge_files(o->args + 1, (size_t)o->n_args - 1, stdout, &err) < 0) {
+		fprintf(stderr, "octrace: %s\n", err->msg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -421,6 +483,8 @@ int main(int argc, char **argv)
 		return rc;
 	if (strcmp(o.command, "check") == 0)
 		return cmd_check(&o);
+	if (strcmp(o.command, "profile") == 0)
+		return cmd_profile(&o);
 	if (strcmp(o.command, "run") != 0 && strcmp(o.command, "attach") != 0)
 		return usage_error("unknown command \"%s\"", o.command);
 	rc = prepare(&o, &plan);

@@ -32,7 +32,11 @@ void session_start(struct session *s, const struct session_config *c)
 	s->arm_filter = c->mode == MODE_ENFORCE ? c->arm_filter : NULL;
 	s->audit = c->audit;
 	s->profile = c->profile;
-	s->syscall_stops = c->profile || (c->audit && audit_level(c->audit) == AUDIT_ALL);
+	s->learn_filter = c->profile ? c->learn_filter : NULL;
+	s->learn_arm_filter = s->learn_filter ? c->learn_arm_filter : NULL;
+	/* learning without the learning filter stops at every syscall's entry */
+	s->syscall_stops = (c->profile && !s->learn_filter) ||
+			   (c->audit && audit_level(c->audit) == AUDIT_ALL);
 	s->detach_on_stop = c->detach_on_stop;
 	s->forward_stop = c->forward_stop;
 	session_install_signal_handlers();
@@ -70,10 +74,18 @@ long session_ptrace_options(const struct session *s)
 		    PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESECCOMP |
 		    PTRACE_O_TRACESYSGOOD;
 
-	/* If octrace dies, an enforced task must not run on unenforced (docs/kernel-behaviours.md §14). */
-	if (s->mode == MODE_ENFORCE)
+	/* If octrace dies, an enforced task must not run on unenforced (docs/kernel-behaviours.md
+	 * §14); a learning one would see every syscall fail with ENOSYS (§9): it dies too. */
+	if (s->mode == MODE_ENFORCE || s->learn_filter)
 		opts |= PTRACE_O_EXITKILL;
 	return opts;
+}
+
+const struct oci_filter *session_attach_filter(const struct session *s, bool arm)
+{
+	if (arm && s->arm_filter)
+		return s->learn_arm_filter ? s->learn_arm_filter : s->arm_filter;
+	return s->learn_filter ? s->learn_filter : s->filter;
 }
 
 void tracee_request_failed(struct tracee *t, const char *request)

@@ -47,6 +47,11 @@ struct session {
 	struct summary summary;
 	struct audit *audit; /* borrowed; NULL: no audit log */
 	struct profile *profile; /* borrowed; NULL: no profile is learnt */
+	const struct oci_filter *learn_filter; /* borrowed; learning with one stop per syscall:
+						* injected at the attach in place of `filter`
+						* (learn.h); NULL: learning at entry stops */
+	const struct oci_filter *learn_arm_filter; /* borrowed; the same in place of
+						    * `arm_filter` (an attach with --arm-now) */
 };
 
 /* "enforce", "complain" or "trace", as logs write it. */
@@ -64,6 +69,7 @@ struct session_config {
 	const struct oci_filter *arm_filter; /* borrowed; may be NULL */
 	struct audit *audit; /* borrowed; may be NULL */
 	struct profile *profile; /* borrowed; may be NULL */
+	const struct oci_filter *learn_filter, *learn_arm_filter; /* borrowed; may be NULL */
 	pid_t root;
 	bool detach_on_stop, forward_stop;
 };
@@ -78,6 +84,9 @@ void session_destroy(struct session *s);
 
 /* ptrace options for every task of the session. */
 long session_ptrace_options(const struct session *s);
+/* The filter the attach injects (`arm`: the policy applies at once): the learning form while
+ * learning. */
+const struct oci_filter *session_attach_filter(const struct session *s, bool arm);
 
 /* What a handler decides for the task whose report it handled; the dispatcher carries it
  * out, so that every report ends in exactly one resume (strace's restart_op). */

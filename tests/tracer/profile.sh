@@ -6,7 +6,12 @@
 # (seccomp-exec), prints the same and exits the same as in the learning run; a syscall the
 # learning run did not make fails with EPERM; every syscall the run's level-all audit log
 # shows is in the profile. --profile-base keeps the base's fields and rules (a syscall it
-# denies stays denied) and adds one rule with what was seen.
+# denies stays denied) and adds one rule with what was seen. Learning under a policy changes
+# neither results nor audit log nor summary. i386 and x32 calls are named and listed in their
+# own ABI; clone, unshare, socket and personality keep the values seen (EPERM for others,
+# kernel and octrace alike), clone3 is ENOSYS; --profile-args none; the stats file;
+# `octrace profile merge` (idempotent, commutative, errors); an attach that may let go learns
+# without leaving a filter behind. (Many threads and processes at once: profile-load.sh.)
 . "$(dirname "$0")/lib.sh"
 
 LOAD=$B/auditload
@@ -27,6 +32,12 @@ echo "x=$x"
 exit 3
 EOF
 chmod +x "$T/script.sh"
+
+# A learnt rule other than the unconditional one (jq): an argument rule or clone3's ENOSYS.
+ARG_RULE='(.action == "SCMP_ACT_ALLOW" and (.names - ["clone", "unshare", "socket", "personality"]) == []
+	and (.args | length) == 1 and .args[0].index == 0
+	and (.args[0].op == "SCMP_CMP_EQ" or (.args[0].op == "SCMP_CMP_MASKED_EQ" and (.args[0].value == 2114060288 or .args[0].value == 2114060416))))
+	or (.names == ["clone3"] and .action == "SCMP_ACT_ERRNO" and .errnoRet == 38)'
 
 k=0
 # expand ARGS...: cmd=(ARGS) with "@DIR" replaced by a new directory holding a "known" file
@@ -56,14 +67,16 @@ round_trip() {
 	ok $? "$name: learning run (status $learn_st) wrote a profile" "stderr: $ERR"
 	run "$OCTRACE" check "$prof"
 	ok "$ST" "$name: the profile is valid for octrace check" "$ERR"
-	is "$(jq -r '"\(.defaultAction) \(.defaultErrnoRet) \(.syscalls | length) \(.syscalls[0].action)"' "$prof")" \
-		"SCMP_ACT_ERRNO 1 1 SCMP_ACT_ALLOW" "$name: default ERRNO(EPERM), one ALLOW rule"
+	is "$(jq -r '"\(.defaultAction) \(.defaultErrnoRet) \(.syscalls[0].action) \(.syscalls[0] | has("args"))"' "$prof")" \
+		"SCMP_ACT_ERRNO 1 SCMP_ACT_ALLOW false" "$name: default ERRNO(EPERM), then one unconditional ALLOW rule"
 	is "$(jq -r '.syscalls[0].names | (. == (sort | unique)) and index("execve") != null and index("execveat") != null' "$prof")" \
 		true "$name: names sorted, unique, with execve and execveat"
+	is "$(jq -c "[.syscalls[1:][] | select($ARG_RULE | not)]" "$prof")" "[]" \
+		"$name: every other rule keeps an argument of clone, unshare, socket, personality, or is clone3's ENOSYS"
 	[ "$(jq -r 'select(.event == "syscall") | .syscall' "$T/$name.jsonl" | sort -u | wc -l)" -ge 10 ]
 	ok $? "$name: the run's audit log (level all) has at least 10 different syscalls"
 	is "$(jq -r 'select(.event == "syscall") | .syscall' "$T/$name.jsonl" | sort -u |
-		grep -vxFf <(jq -r '.syscalls[0].names[]' "$prof"))" "" \
+		grep -vxFf <(jq -r '.syscalls[].names[]' "$prof"))" "" \
 		"$name: every syscall of the run's audit log is in the profile"
 
 	expand "$@"
@@ -149,11 +162,13 @@ getcpu:0,0,0 = 0
 i386:getpid = pid" "--profile-base $base.json: the learning run is not enforced" || diag "$ERR"
 	run "$OCTRACE" check "$prof"
 	ok "$ST" "--profile-base $base.json: the profile is valid for octrace check" "$ERR"
-	is "$(jq -Sc 'del(.syscalls[3]) | .architectures |= sort' "$prof")" \
+	is "$(jq -Sc '.syscalls |= .[:3] | .architectures |= sort' "$prof")" \
 		"$(jq -Sc '.architectures += ["SCMP_ARCH_X86"] | .architectures |= sort' "$T/base.json")" \
 		"--profile-base $base.json: the base's fields and rules kept (a bare object), the i386 arch added"
-	is "$(jq -r '"\(.syscalls | length) \(.syscalls[3].action) \(.syscalls[3] | has("args"))"' "$prof")" \
-		"4 SCMP_ACT_ALLOW false" "--profile-base $base.json: one unconditional ALLOW rule appended"
+	is "$(jq -r '"\(.syscalls[3].action) \(.syscalls[3] | has("args"))"' "$prof")" \
+		"SCMP_ACT_ALLOW false" "--profile-base $base.json: one unconditional ALLOW rule appended"
+	is "$(jq -c "[.syscalls[4:][] | select($ARG_RULE | not)]" "$prof")" "[]" \
+		"--profile-base $base.json: then only argument rules"
 	is "$(jq -r '.syscalls[3].names | map(select(. == "getppid" or . == "getcpu" or . == "getpid" or
 		. == "read" or . == "write" or . == "close")) | sort | join(" ")' "$prof")" \
 		"getcpu getpid getppid" \
@@ -169,6 +184,183 @@ getcpu:0,0,0 = -1 ENOSYS
 i386:getpid = pid
 getpriority:0,0 = -1 EPERM
 EOF
+
+# Learning under a policy (one stop per syscall: the learning filter stops what the policy
+# allows too): the policy applies as without learning, and the audit log and the summary are
+# those of the same run without --profile-out (a learning stop is not a policy stop); the
+# profile has every call, denied ones included.
+pol_probes=(getppid:0xdead getpid mkdir:0 uname)
+for mode in enforce complain; do
+	flags=(--policy "$P/audit.json")
+	[ "$mode" = complain ] && flags+=(--complain)
+	run "$OCTRACE" run "${flags[@]}" --summary --audit "$T/pol-$mode-plain.jsonl" -- \
+		"$B/sysprobe" "${pol_probes[@]}"
+	plain_out=$OUT plain_sum=$ERR
+	run "$OCTRACE" run "${flags[@]}" --summary --audit "$T/pol-$mode-learn.jsonl" \
+		--profile-out "$T/pol-$mode.json" -- "$B/sysprobe" "${pol_probes[@]}"
+	is "$OUT" "$plain_out" "under a policy ($mode): learning changes no result"
+	is "$ERR" "$plain_sum" "under a policy ($mode): the same summary"
+	is "$(jq -c 'select(.event == "syscall") | [.syscall, .action, .rule]' "$T/pol-$mode-learn.jsonl")" \
+		"$(jq -c 'select(.event == "syscall") | [.syscall, .action, .rule]' "$T/pol-$mode-plain.jsonl")" \
+		"under a policy ($mode): the same audit events"
+	is "$(jq -r '[.syscalls[].names[] | select(. == "getppid" or . == "getpid" or . == "mkdir" or . == "uname")] | join(" ")' "$T/pol-$mode.json")" \
+		"getpid getppid mkdir uname" "under a policy ($mode): the profile has the denied calls too"
+done
+run "$OCTRACE" run --policy "$P/audit.json" --profile-out "$T/pol.json" -- "$B/sysprobe" "${pol_probes[@]}"
+is "$OUT" "getppid:0xdead = -1 EPERM
+getpid = pid
+mkdir:0 = -1 EACCES
+uname = -1 EFAULT" "under a policy (enforce): the denials apply while learning"
+
+# Architectures: int $0x80 getppid is i386 syscall 64 (x86_64's 64 is semget). It is named
+# getppid, listed under SCMP_ARCH_X86 (in the stats too), and the kernel enforcing the
+# profile passes the run. An x32 call (ENOSYS on a kernel without x32) is listed under
+# SCMP_ARCH_X32: without it there, the enforcing filter would kill the caller (bad arch).
+run "$OCTRACE" run --profile-out "$T/i386.json" --profile-stats "$T/i386.stats.json" -- \
+	"$B/sysprobe" i386:getppid 0x40000027
+is "$OUT" "i386:getppid = pid
+0x40000027 = -1 ENOSYS" "i386 and x32: the learning run" || diag "$ERR"
+is "$(jq -r '[.architectures[]] | join(" ")' "$T/i386.json")" \
+	"SCMP_ARCH_X86 SCMP_ARCH_X32 SCMP_ARCH_X86_64" "i386 and x32: every ABI seen is listed"
+is "$(jq -r '[.syscalls[].names[] | select(. == "getppid" or . == "semget")] | join(" ")' "$T/i386.json")" \
+	getppid "i386 and x32: i386's 64 is learnt as getppid, not as x86_64's 64 (semget)"
+is "$(jq -r '.syscalls[] | select(.nr == 64 or .nr == 1073741863) | "\(.arch) \(.syscall) \(.calls)"' "$T/i386.stats.json")" \
+	"SCMP_ARCH_X86 getppid 1
+SCMP_ARCH_X32 getpid 1" "i386 and x32: the stats name each call in its own ABI"
+probes "i386 and x32: under the learnt profile" "$T/i386.json" "i386:getppid 0x40000027" <<'END'
+i386:getppid = pid
+0x40000027 = -1 ENOSYS
+END
+
+# Arguments kept (--profile-args default): socket families, unshare's namespaces,
+# personality's persona as seen; what was not seen is EPERM, for the kernel and for octrace.
+args_run=(socket:1,1 socket:10,2 unshare:0 personality:0xffffffff)
+run "$OCTRACE" run --profile-out "$T/args.json" --profile-stats "$T/args.stats.json" -- \
+	"$B/sysprobe" "${args_run[@]}"
+ok "$ST" "arguments: the learning run" "$ERR"
+is "$(jq -c '[.syscalls[1:][] | select(.names[0] != "clone") | [.names[0], .args[0].op, .args[0].value, .args[0].valueTwo]]' "$T/args.json")" \
+	'[["personality","SCMP_CMP_EQ",4294967295,null],["socket","SCMP_CMP_EQ",1,null],["socket","SCMP_CMP_EQ",10,null],["unshare","SCMP_CMP_MASKED_EQ",2114060416,null]]' \
+	"arguments: one rule per value seen, EQ or MASKED_EQ on the namespace flags"
+is "$(jq -c '[.syscalls[] | select(.names == ["clone"]) | .args]' "$T/args.json")" \
+	'[[{"index":0,"value":2114060288,"op":"SCMP_CMP_MASKED_EQ"}]]' \
+	"arguments: sysprobe's forks give docker's own clone rule (no namespace flag)"
+probes "arguments: under the learnt profile" "$T/args.json" \
+	"socket:1,1 socket:10,2 socket:2,2 unshare:0 unshare:0x04000000 personality:0xffffffff personality:8" <<'END'
+socket:1,1 = 3
+socket:10,2 = 3
+socket:2,2 = -1 EPERM
+unshare:0 = 0
+unshare:0x04000000 = -1 EPERM
+personality:0xffffffff = 0
+personality:8 = -1 EPERM
+END
+run "$OCTRACE" run --profile-out "$T/names.json" --profile-args none -- "$B/sysprobe" "${args_run[@]}"
+is "$(jq -c '[(.syscalls | length), (.syscalls[0].names | index("socket") != null and index("clone") != null)]' "$T/names.json")" \
+	"[1,true]" "--profile-args none: one unconditional rule with socket and clone"
+probes "--profile-args none: under the learnt profile" "$T/names.json" \
+	"socket:2,2 unshare:0x04000000 personality:8" <<'END'
+socket:2,2 = 3
+unshare:0x04000000 = 0
+personality:8 = 0
+END
+run "$OCTRACE" run --profile-out "$T/x.json" --profile-args some -- true
+[ "$ST" = 2 ] && [[ $ERR == *"--profile-args"*some* ]] && [ "$(wc -l <<<"$ERR")" = 1 ]
+ok $? "--profile-args some: refused in one line, status 2" "status $ST: $ERR"
+
+# clone3: its flags are in memory, where no filter looks. Learning answers it ENOSYS (glibc's
+# pthread_create then uses clone, whose flags are kept) and the profile denies it so.
+run "$OCTRACE" run --profile-out "$T/c3.json" -- "$B/sysprobe" clone3:0,0
+is "$OUT" "clone3:0,0 = -1 ENOSYS" "clone3: ENOSYS while learning" || diag "$ERR"
+is "$(jq -c '[.syscalls[] | select(.names | index("clone3")) | [.action, .errnoRet]]' "$T/c3.json")" \
+	'[["SCMP_ACT_ERRNO",38]]' "clone3: SCMP_ACT_ERRNO(ENOSYS) in the profile, as podman's"
+
+# The stats side file: one entry per (ABI, syscall, value), each naming the rule of the
+# profile that allows it; the executable that made it first.
+stats=$T/args.stats.json
+is "$(jq -r '.profile' "$stats")" "$T/args.json" "stats: names its profile"
+is "$(jq -c --slurpfile p "$T/args.json" '.syscalls[] | select(. as $e | ($e.rule | type) != "number" or
+	($p[0].syscalls[$e.rule].names | index($e.syscall)) == null or $e.action != "SCMP_ACT_ALLOW")' "$stats" 2>&1)" "" \
+	"stats: every syscall seen is allowed by the rule its entry names, which names it"
+is "$(jq -r '.syscalls[] | select(.syscall == "socket") | "\(.arg.value) \(.calls) \(.exe)"' "$stats")" \
+	"1 1 $B/sysprobe
+10 1 $B/sysprobe" "stats: socket per family, with its calls and first executable"
+is "$(jq -r '[.syscalls[] | select(.calls < 1 or (.pid | type) != "number")] | length' "$stats")" 0 \
+	"stats: every entry has a count and the process that made it first"
+run "$OCTRACE" run --profile-stats "$T/s.json" -- true
+[ "$ST" = 2 ] && [[ $ERR == *"--profile-out"* ]]
+ok $? "--profile-stats without --profile-out: refused, status 2" "status $ST: $ERR"
+
+# octrace profile merge: what any input allows, in a canonical form (the learnt profiles are
+# in it already): idempotent, commutative, and the kernel enforcing the merge passes both runs.
+merge() { run "$OCTRACE" profile merge "$@"; }
+merge "$T/args.json"
+is "$OUT" "$(cat "$T/args.json")" "merge: a learnt profile alone comes back unchanged"
+merge "$T/args.json" "$T/args.json"
+is "$OUT" "$(cat "$T/args.json")" "merge: idempotent (A + A = A)"
+merge "$T/args.json" "$T/i386.json"
+ab=$OUT
+merge "$T/i386.json" "$T/args.json"
+is "$OUT" "$ab" "merge: commutative (A + B = B + A, byte for byte)"
+printf '%s\n' "$ab" >"$T/ab.json"
+merge "$T/ab.json" "$T/i386.json" "$T/args.json"
+is "$OUT" "$ab" "merge: merging the merge with its inputs changes nothing"
+is "$(jq -r '.architectures | join(" ")' "$T/ab.json")" "SCMP_ARCH_X86 SCMP_ARCH_X32 SCMP_ARCH_X86_64" \
+	"merge: the union of the architectures"
+probes "merge: the merged profile passes both runs" "$T/ab.json" \
+	"${args_run[*]} i386:getppid 0x40000027 socket:2,2" <<'END'
+socket:1,1 = 3
+socket:10,2 = 3
+unshare:0 = 0
+personality:0xffffffff = 0
+i386:getppid = pid
+0x40000027 = -1 ENOSYS
+socket:2,2 = -1 EPERM
+END
+merge "$T/ab.json" "$T/names.json"
+is "$(jq -c '[.syscalls[] | select(.names | index("socket"))] | [length, .[0].args]' <<<"$OUT")" \
+	"[1,null]" "merge: a profile allowing socket outright absorbs the family rules"
+merge "$T/args.json" "$P/default-kill.json"
+[ "$ST" = 2 ] && [ "$OUT" = "" ] && [ "$(wc -l <<<"$ERR")" = 1 ] &&
+	[[ $ERR == *"$P/default-kill.json: defaultAction: differs from $T/args.json"* ]]
+ok $? "merge: different default actions: one line naming the file and field, status 2" \
+	"status $ST: $ERR"
+merge "$T/args.json" "$T/missing.json"
+[ "$ST" = 2 ] && [[ $ERR == *"$T/missing.json"* ]]
+ok $? "merge: a missing file: named, status 2" "status $ST: $ERR"
+run "$OCTRACE" profile merge
+[ "$ST" = 2 ] && [[ $ERR == *"at least one PROFILE"* ]]
+ok $? "profile merge without a file: usage error" "status $ST: $ERR"
+
+# attach in trace mode may let go (SIGINT detaches): it learns at syscall-entry stops and
+# leaves no filter behind, so the process runs on unharmed after octrace has gone.
+spawn "$B/attachme"
+line=''
+get_line line
+if [ "$line" = "ready $SPAWN_PID" ]; then
+	alog=$T/attach-learn.jsonl
+	"$OCTRACE" attach --arm-now --profile-out "$T/attach.json" --audit "$alog" \
+		--audit-level all "$SPAWN_PID" 2>"$T/attach.err" &
+	apid=$!
+	_bg+=("$apid")
+	for _ in $(seq 1000); do # observation: a churn thread's clone, then a getppid
+		tr -d '\n' <"$alog" 2>/dev/null | grep -q '"syscall":"clone".*"syscall":"getppid"' && break
+		sleep 0.01
+	done
+	kill -INT "$apid"
+	await "$apid"
+	is "$ST/$TIMED_OUT" "130/0" "attach --profile-out: SIGINT ends it (128+2)" ||
+		diag "$(<"$T/attach.err")"
+	is "$(tracer_of "$SPAWN_PID")/$(awk '/^Seccomp:/ { print $2 }' "/proc/$SPAWN_PID/status")" "0/0" \
+		"attach --profile-out: detached, and no filter left in the process"
+	is "$(jq -r '[.syscalls[].names[] | select(. == "getppid" or . == "clone")] | join(" ")' "$T/attach.json")" \
+		"getppid clone" "attach --profile-out: the profile has the churn threads' getppid and clone"
+	echo quit >&3
+	expect_line "read ok" "attach --profile-out: the process runs on: its read() returns the line"
+	await "$SPAWN_PID"
+	is "$ST" 23 "attach --profile-out: the process exits by itself with 23"
+else
+	fail "attachme did not start: '$line'"
+fi
 
 # A profile that cannot be written: one line naming the file, a failing status.
 run "$OCTRACE" run --profile-out "$T/missing/p.json" -- true
