@@ -43,6 +43,12 @@ static const char usage_text[] =
 	"      --max-audit-level denied|traced|all\n"
 	"                         the most the " HOOK_ANNOTATION_AUDIT_LEVEL " annotation may ask for\n"
 	"                         (default: the --audit-level)\n"
+	"      --audit-max-size SIZE\n"
+	"                         rotate DIR/ID.jsonl to DIR/ID.jsonl.1 when it reaches SIZE (K,\n"
+	"                         M, G; at least 256K; 0: never; default 64M): at most 2 x SIZE\n"
+	"                         of audit log per container\n"
+	"      --audit-rate N     write at most N audit events a second per container, count the\n"
+	"                         others in a \"suppressed\" event (0: no limit; default 1000)\n"
 	"      --debug            log the tracer's state transitions\n"
 	"      --join PID         (octrace-runtime exec) trace PID, the runtime process that is\n"
 	"                         about to exec into the container, instead of the init: its exec\n"
@@ -56,7 +62,7 @@ static const char usage_text[] =
 
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
        OPT_TIMEOUT, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
-       OPT_NO_CACHE, OPT_JOIN };
+       OPT_NO_CACHE, OPT_JOIN, OPT_AUDIT_MAX_SIZE, OPT_AUDIT_RATE };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
@@ -70,6 +76,8 @@ static const struct option long_options[] = {
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
 	{ "max-audit-level", required_argument, NULL, OPT_MAX_AUDIT_LEVEL },
+	{ "audit-max-size", required_argument, NULL, OPT_AUDIT_MAX_SIZE },
+	{ "audit-rate", required_argument, NULL, OPT_AUDIT_RATE },
 	{ "join", required_argument, NULL, OPT_JOIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -120,6 +128,19 @@ static int apply_option(struct hook_args *a, int c)
 			return -1;
 		}
 		return 0;
+	case OPT_AUDIT_MAX_SIZE:
+		if (audit_size_parse(optarg, &a->audit_max_size) < 0) {
+			log_warn("--audit-max-size: \"%s\" is not a size of at least 256K (K, M, "
+				 "G) or 0", optarg);
+			return -1;
+		}
+		return 0;
+	case OPT_AUDIT_RATE:
+		if (audit_rate_parse(optarg, &a->audit_rate) < 0) {
+			log_warn("--audit-rate: \"%s\" is not a number of events a second", optarg);
+			return -1;
+		}
+		return 0;
 	case OPT_AUDIT_LEVEL:
 	case OPT_MAX_AUDIT_LEVEL:
 		if (audit_level_parse(optarg, c == OPT_AUDIT_LEVEL ? &a->audit_level
@@ -147,7 +168,9 @@ int hook_parse_args(int argc, char **argv, struct hook_args *a)
 	*a = (struct hook_args){ .log_dir = HOOK_DEFAULT_LOG_DIR,
 				 .cache_dir = HOOK_DEFAULT_CACHE_DIR,
 				 .timeout_ms = HOOK_DEFAULT_TIMEOUT_MS,
-				 .audit_level = AUDIT_TRACED };
+				 .audit_level = AUDIT_TRACED,
+				 .audit_max_size = AUDIT_DEFAULT_MAX_SIZE,
+				 .audit_rate = AUDIT_DEFAULT_RATE };
 	max_set = false;
 	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1)
 		if (apply_option(a, c) < 0)

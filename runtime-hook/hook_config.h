@@ -34,6 +34,8 @@ struct hook_args {
 	unsigned timeout_ms;
 	enum audit_level audit_level; /* admin: the per-container audit log's level */
 	enum audit_level max_audit_level; /* admin: the most an annotation may ask for */
+	uint64_t audit_max_size; /* admin: rotate ID.jsonl at this size; 0: never */
+	unsigned audit_rate; /* admin: audit events a second per container; 0: no limit */
 	pid_t join; /* --join PID (octrace-runtime exec): trace PID, the runtime about to be
 		     * exec'd to join the container, not the container's init */
 };

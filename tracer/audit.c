@@ -1,7 +1,6 @@
 /* The audit log writer; see audit.h for the guarantees and docs/audit-format.md for the
- * format. Each line is built in one jsonw and leaves in one writev(2) (the JSON and its
- * newline): a regular file opened O_APPEND takes it whole, so lines never interleave and a
- * crash loses only the event being written. */
+ * format. Each line is built in one jsonw and queued whole in the sink (audit_sink.c), which
+ * writes, rotates and flushes; the rate limit (audit_rate.c) decides what is queued. */
 #include "audit.h"
 
 #include <errno.h>
@@ -10,26 +9,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "arch.h"
+#include "audit_rate.h"
 #include "cleanup.h"
 #include "compile.h"
 #include "decode.h"
 #include "jsonw.h"
 #include "log.h"
+#include "procfs.h"
 #include "summary.h"
 
 struct audit {
-	int fd;
-	bool own_fd;
+	struct audit_sink *sink; /* owned */
 	enum audit_level level;
 	char *container; /* owned, may be NULL */
-	char *name;	 /* owned: the file, for messages */
 	struct jsonw *w; /* owned; one line at a time */
-	bool warned;	 /* a write error was reported */
+	struct audit_rate rate;
+	time_t stamp_sec; /* the second stamp[] holds */
+	char stamp[32]; /* "2026-11-23T17:24:16", for stamp_sec */
 };
 
 static const char *const level_names[] = {
@@ -54,6 +54,46 @@ const char *audit_level_name(enum audit_level level)
 	return level < N_ELEMENTS(level_names) ? level_names[level] : "?";
 }
 
+int audit_size_parse(const char *s, uint64_t *out)
+{
+	char *end = NULL;
+	unsigned long long n;
+	unsigned shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end && end[1] == '\0')
+		shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 64;
+	else if (*end)
+		shift = 64;
+	if (shift == 64 || n > (UINT64_MAX >> shift))
+		return -1;
+	n <<= shift;
+	if (n != 0 && n < AUDIT_SIZE_MIN)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int audit_rate_parse(const char *s, unsigned *out)
+{
+	char *end = NULL;
+	unsigned long n;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno || *end || n > 1000000000ul)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
 static char *xstrdup(const char *s)
 {
 	char *d = strdup(s);
@@ -63,55 +103,69 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-static int open_file(const char *path, int fd, char **name, int *out, struct oci_error **err)
+static int audit_new(struct audit_sink *sink, const struct audit_config *c, struct audit **out)
 {
-	if (path == NULL) {
-		if (fd < 0)
-			return oci_fail(err, EBADF, "audit: no file given");
-		if (asprintf(name, "audit fd %d", fd) < 0)
-			abort();
-		*out = fd;
-		return 0;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0)
-		return oci_fail(err, errno, "%s: cannot open: %s", path, strerror(errno));
-	*name = xstrdup(path);
-	*out = fd;
+	struct audit *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		abort();
+	a->sink = sink;
+	a->level = c->level;
+	a->container = c->container && *c->container ? xstrdup(c->container) : NULL;
+	a->w = jsonw_new(0);
+	a->rate.limit = c->rate;
+	a->stamp_sec = -1;
+	*out = a;
 	return 0;
 }
 
-int audit_open(const char *path, int fd, enum audit_level level, const char *container_id,
-	       struct audit **out, struct oci_error **err)
+int audit_open(const char *path, int fd, const struct audit_config *c, struct audit **out,
+	       struct oci_error **err)
 {
-	struct audit *a;
-	char *name = NULL;
-	int use_fd = -1;
+	struct audit_sink *sink;
 
-	if (open_file(path, fd, &name, &use_fd, err) < 0)
+	if (path == NULL) {
+		if (fd < 0)
+			return oci_fail(err, EBADF, "audit: no file given");
+		return audit_new(audit_sink_new_fd(fd), c, out);
+	}
+	if (audit_sink_open_path(path, c->max_size, &sink, err) < 0)
 		return -1;
-	a = calloc(1, sizeof(*a));
-	if (a == NULL)
-		abort();
-	a->fd = use_fd;
-	a->own_fd = path != NULL;
-	a->level = level;
-	a->container = container_id && *container_id ? xstrdup(container_id) : NULL;
-	a->name = name;
-	a->w = jsonw_new(0);
-	*out = a;
-	return 0;
+	return audit_new(sink, c, out);
+}
+
+int audit_open_at(int dirfd, const char *name, const char *display, const struct audit_config *c,
+		  struct audit **out, struct oci_error **err)
+{
+	struct audit_sink *sink;
+
+	if (audit_sink_open_at(dirfd, name, display, c->max_size, &sink, err) < 0)
+		return -1;
+	return audit_new(sink, c, out);
+}
+
+void audit_fds(const struct audit *a, int fds[2])
+{
+	audit_sink_fds(a ? a->sink : NULL, fds);
+}
+
+static void write_suppressed(struct audit *a);
+
+void audit_flush(struct audit *a)
+{
+	if (a)
+		audit_sink_flush(a->sink);
 }
 
 void audit_close(struct audit *a)
 {
 	if (a == NULL)
 		return;
-	if (a->own_fd)
-		close(a->fd);
+	if (a->rate.dropped)
+		write_suppressed(a);
+	audit_sink_close(a->sink);
 	jsonw_free(a->w);
 	free(a->container);
-	free(a->name);
 	free(a);
 }
 
@@ -120,7 +174,7 @@ enum audit_level audit_level(const struct audit *a) { return a->level; }
 /* ---- one line ---- */
 
 /* RFC 3339 in UTC with nanoseconds: "2026-11-23T17:24:16.804180184Z". */
-static void write_time(struct jsonw *w)
+static void write_time(struct audit *a)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -128,10 +182,20 @@ static void write_time(struct jsonw *w)
 	size_t n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-	jsonw_kv_cstring(w, "time", buf);
+	if (ts.tv_sec != a->stamp_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(a->stamp, sizeof(a->stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		a->stamp_sec = ts.tv_sec;
+	}
+	n = strlen(a->stamp);
+	memcpy(buf, a->stamp, n);
+	/* ".NNNNNNNNNZ" without printf */
+	buf[n] = '.';
+	for (int i = 9; i >= 1; i--, ts.tv_nsec /= 10)
+		buf[n + (size_t)i] = (char)('0' + ts.tv_nsec % 10);
+	buf[n + 10] = 'Z';
+	jsonw_key(a->w, "time");
+	jsonw_string(a->w, buf, n + 11);
 }
 
 /* The common keys; teardown is nobody's event and has no pid and tid. */
@@ -139,7 +203,7 @@ static void begin_line(struct audit *a, const char *event, bool with_task, pid_t
 {
 	jsonw_reset(a->w);
 	jsonw_object_open(a->w);
-	write_time(a->w);
+	write_time(a);
 	jsonw_kv_cstring(a->w, "event", event);
 	if (a->container)
 		jsonw_kv_cstring(a->w, "container", a->container);
@@ -149,55 +213,17 @@ static void begin_line(struct audit *a, const char *event, bool with_task, pid_t
 	}
 }
 
-static void report_once(struct audit *a, const char *what)
-{
-	if (a->warned)
-		return;
-	a->warned = true;
-	log_warn_errno("%s: %s (further audit errors are not reported)", a->name, what);
-}
-
-/* writev until done: a pipe or a full disk may take part of it. */
-static void write_all(struct audit *a, struct iovec *iov, int n)
-{
-	while (n > 0) {
-		ssize_t w = writev(a->fd, iov, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			report_once(a, "write failed");
-			return;
-		}
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
-}
-
 static void end_line(struct audit *a)
 {
 	const char *buf;
 	size_t len;
-	char nl[] = "\n";
-	struct iovec iov[2];
 
 	jsonw_object_close(a->w);
 	if (jsonw_finish(a->w, &buf, &len) < 0) {
-		report_once(a, "internal: malformed audit event dropped");
+		log_warn("audit: internal: malformed audit event dropped");
 		return;
 	}
-	iov[0] = (struct iovec){.iov_base = (void *)buf, .iov_len = len};
-	iov[1] = (struct iovec){.iov_base = nl, .iov_len = 1};
-	write_all(a, iov, 2);
+	audit_sink_line(a->sink, buf, len);
 }
 
 /* ---- syscall events ---- */
@@ -228,28 +254,14 @@ static bool carries_errno(const char *action)
 	return strcmp(action, "SCMP_ACT_ERRNO") == 0 || strcmp(action, "SCMP_ACT_TRACE") == 0;
 }
 
-/* /proc/TID/comm holds at most 15 bytes and a newline; "" when the task is gone. */
-static void read_comm(pid_t tid, char *buf, size_t size)
-{
-	char path[32];
-	cleanup_close int fd = -1;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd >= 0 ? read(fd, buf, size - 1) : -1;
-	if (n < 0)
-		n = 0;
-	while (n > 0 && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
-}
-
+/* "arch", "syscall" and "nr"; nr SUMMARY_NR_UNKNOWN (a count of every number outside the
+ * syscall tables) is "syscall": "unknown" without "nr". */
 static void write_arch_and_name(struct jsonw *w, uint32_t arch, int nr)
 {
-	uint32_t token = oci_arch_of_syscall(arch, nr);
+	uint32_t token = oci_arch_of_syscall(arch, nr == SUMMARY_NR_UNKNOWN ? 0 : nr);
 	const char *arch_name = oci_arch_name(token);
-	cleanup_free char *name = seccomp_syscall_resolve_num_arch(token, nr);
+	cleanup_free char *name =
+	    nr == SUMMARY_NR_UNKNOWN ? NULL : seccomp_syscall_resolve_num_arch(token, nr);
 	char buf[32];
 
 	if (arch_name == NULL) {
@@ -257,6 +269,10 @@ static void write_arch_and_name(struct jsonw *w, uint32_t arch, int nr)
 		arch_name = buf;
 	}
 	jsonw_kv_cstring(w, "arch", arch_name);
+	if (nr == SUMMARY_NR_UNKNOWN) {
+		jsonw_kv_cstring(w, "syscall", "unknown");
+		return;
+	}
 	if (name) {
 		jsonw_kv_cstring(w, "syscall", name);
 	} else {
@@ -346,14 +362,47 @@ static void write_action(struct jsonw *w, const struct audit_syscall *ev)
 		jsonw_kv_cstring(w, "guard", ev->guard);
 }
 
+static time_t now_second(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
+/* The rate limit's verdict for an event now; first writes the suppressed event of an
+ * earlier second that had drops. */
+static bool admit(struct audit *a)
+{
+	time_t now;
+
+	if (a->rate.limit == 0)
+		return true;
+	now = now_second();
+	if (audit_rate_expired(&a->rate, now)) {
+		write_suppressed(a);
+		audit_rate_reset(&a->rate, now);
+	}
+	return audit_rate_take(&a->rate, now);
+}
+
+bool audit_saturated(const struct audit *a)
+{
+	return a && a->rate.limit && audit_rate_full(&a->rate, now_second());
+}
+
 void audit_syscall(struct audit *a, const struct audit_syscall *ev)
 {
 	char comm[64];
 
 	if (!audit_wants(a, ev->action, ev->rule))
 		return;
+	if (!admit(a)) {
+		audit_rate_drop_syscall(&a->rate, ev->arch, ev->nr);
+		return;
+	}
 	if (ev->comm == NULL)
-		read_comm(ev->tid, comm, sizeof(comm));
+		proc_comm(ev->tid, comm, sizeof(comm));
 	begin_line(a, "syscall", true, ev->pid, ev->tid);
 	jsonw_kv_cstring(a->w, "comm", ev->comm ? ev->comm : comm);
 	write_arch_and_name(a->w, ev->arch, ev->nr);
@@ -410,8 +459,15 @@ static void write_field(struct jsonw *w, const struct audit_field *f)
 void audit_event(struct audit *a, const char *event, pid_t pid, pid_t tid,
 		 const struct audit_field *fields, size_t n)
 {
+	int rated;
+
 	if (a == NULL)
 		return;
+	rated = audit_rated_event_of(event);
+	if (rated >= 0 && !admit(a)) {
+		audit_rate_drop_event(&a->rate, (enum audit_rated_event)rated);
+		return;
+	}
 	begin_line(a, event, true, pid, tid);
 	for (size_t i = 0; i < n; i++)
 		if (fields[i].key && !is_common_key(fields[i].key))
@@ -454,21 +510,86 @@ void audit_teardown(struct audit *a, pid_t joined, int exit_status, const struct
 {
 	size_t n = 0;
 	cleanup_free struct summary_entry *rows = sum ? summary_sorted(sum, &n) : NULL;
-	uint64_t calls = 0, errors = 0;
+	uint64_t calls = 0, errors = 0, other_calls = 0, other_errors = 0;
 
 	if (a == NULL)
 		return;
+	if (a->rate.dropped)
+		write_suppressed(a);
+	audit_rate_reset(&a->rate, 0);
 	begin_line(a, joined ? "leave" : "teardown", joined != 0, joined, joined);
 	jsonw_kv_int64(a->w, "status", exit_status);
 	jsonw_key(a->w, "counts");
 	jsonw_array_open(a->w);
 	for (size_t i = 0; i < n; i++) {
-		write_count(a->w, &rows[i], filter);
 		calls += rows[i].count;
 		errors += rows[i].errors;
+		if (i < AUDIT_TEARDOWN_ROWS) {
+			write_count(a->w, &rows[i], filter);
+			continue;
+		}
+		other_calls += rows[i].count;
+		other_errors += rows[i].errors;
 	}
 	jsonw_array_close(a->w);
+	if (sum) {
+		other_calls += sum->other_calls;
+		other_errors += sum->other_errors;
+		calls += sum->other_calls;
+		errors += sum->other_errors;
+	}
+	if (other_calls || other_errors) {
+		jsonw_key(a->w, "other");
+		jsonw_object_open(a->w);
+		jsonw_kv_uint64(a->w, "calls", other_calls);
+		jsonw_kv_uint64(a->w, "errors", other_errors);
+		jsonw_object_close(a->w);
+	}
 	jsonw_kv_uint64(a->w, "calls", calls);
 	jsonw_kv_uint64(a->w, "errors", errors);
+	end_line(a);
+	audit_sink_flush(a->sink);
+}
+
+/* ---- suppressed ---- */
+
+static void write_drop_rows(struct jsonw *w, const struct audit_rate *r)
+{
+	jsonw_key(w, "syscalls");
+	jsonw_array_open(w);
+	for (size_t i = 0; i < r->n_rows; i++) {
+		jsonw_object_open(w);
+		write_arch_and_name(w, r->rows[i].arch, r->rows[i].nr);
+		jsonw_kv_uint64(w, "dropped", r->rows[i].dropped);
+		jsonw_object_close(w);
+	}
+	jsonw_array_close(w);
+}
+
+/* What the rate limit dropped in its last second: per syscall, per lifecycle event. */
+static void write_suppressed(struct audit *a)
+{
+	const struct audit_rate *r = &a->rate;
+	bool any_event = false;
+
+	begin_line(a, "suppressed", false, 0, 0);
+	jsonw_kv_uint64(a->w, "dropped", r->dropped);
+	if (r->n_rows)
+		write_drop_rows(a->w, r);
+	if (r->unlisted)
+		jsonw_kv_uint64(a->w, "unlisted", r->unlisted);
+	for (int e = 0; e < AUDIT_EV_COUNT; e++) {
+		if (r->events[e] == 0)
+			continue;
+		if (!any_event) {
+			jsonw_key(a->w, "events");
+			jsonw_object_open(a->w);
+			any_event = true;
+		}
+		jsonw_kv_uint64(a->w, audit_rated_event_name((enum audit_rated_event)e),
+				r->events[e]);
+	}
+	if (any_event)
+		jsonw_object_close(a->w);
 	end_line(a);
 }

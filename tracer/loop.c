@@ -363,6 +363,7 @@ void session_loop(struct session *s)
 			session_stop_signal = 0;
 			handle_stop_request(s, sig);
 		}
+		observe_flush(s); /* nothing waits in memory while octrace sleeps */
 		n = next_batch(batch, (int)N_ELEMENTS(batch));
 		if (n == 0)
 			return;
