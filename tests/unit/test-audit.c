@@ -699,6 +699,12 @@ static void test_checker_rejects(void)
 	     "teardown: \"counts\": [0]: \"calls\": missing"},
 	    {"{" T "\"event\":\"attach\",\"pid\":1,\"tid\":1,\"mode\":\"audit\"}",
 	     "attach: \"mode\": unknown value \"audit\""},
+	    {"{" T "\"event\":\"suppressed\",\"dropped\":5,\"syscalls\":[{\"arch\":\"x86_64\","
+	     "\"syscall\":\"getppid\",\"nr\":110,\"dropped\":4}]}",
+	     "suppressed: \"dropped\" is not the sum of the drops listed (4)"},
+	    {"{" T "\"event\":\"suppressed\",\"dropped\":1,\"syscalls\":[{\"arch\":\"x86_64\","
+	     "\"syscall\":\"unknown\",\"nr\":5000,\"dropped\":1}]}",
+	     "suppressed: \"syscalls\": [0]: \"nr\" with syscall \"unknown\""},
 	};
 
 	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
