@@ -254,14 +254,59 @@ static bool carries_errno(const char *action)
 	return strcmp(action, "SCMP_ACT_ERRNO") == 0 || strcmp(action, "SCMP_ACT_TRACE") == 0;
 }
 
+/* Syscall names, resolved once per (architecture, number): libseccomp's lookup scans its
+ * table and allocates, for every event. Bounded whatever the tracee calls: NAME_ROWS
+ * architectures of SUMMARY_NR_LIMIT numbers; anything else is looked up each time. "" is
+ * a number without a name. */
+#define NAME_ROWS 4
+
+static struct name_row {
+	uint32_t token;
+	char *names[SUMMARY_NR_LIMIT]; /* owned (process-wide, never freed) */
+} name_rows[NAME_ROWS];
+static size_t n_name_rows;
+
+static char **name_slot(uint32_t token, int nr)
+{
+	uint32_t i = (uint32_t)nr & ~0x40000000u; /* x32: the token says it */
+	size_t r;
+
+	if (nr < 0 || i >= SUMMARY_NR_LIMIT)
+		return NULL;
+	for (r = 0; r < n_name_rows && name_rows[r].token != token; r++)
+		;
+	if (r == n_name_rows) {
+		if (r == NAME_ROWS)
+			return NULL;
+		name_rows[n_name_rows++].token = token;
+	}
+	return &name_rows[r].names[i];
+}
+
+/* The name of nr on token, or NULL; *to_free is set when the name is not cached. */
+static const char *syscall_name(uint32_t token, int nr, char **to_free)
+{
+	char **slot = name_slot(token, nr);
+
+	*to_free = NULL;
+	if (slot == NULL)
+		return *to_free = seccomp_syscall_resolve_num_arch(token, nr);
+	if (*slot == NULL) {
+		*slot = seccomp_syscall_resolve_num_arch(token, nr);
+		if (*slot == NULL)
+			*slot = xstrdup("");
+	}
+	return **slot ? *slot : NULL;
+}
+
 /* "arch", "syscall" and "nr"; nr SUMMARY_NR_UNKNOWN (a count of every number outside the
  * syscall tables) is "syscall": "unknown" without "nr". */
 static void write_arch_and_name(struct jsonw *w, uint32_t arch, int nr)
 {
 	uint32_t token = oci_arch_of_syscall(arch, nr == SUMMARY_NR_UNKNOWN ? 0 : nr);
 	const char *arch_name = oci_arch_name(token);
-	cleanup_free char *name =
-	    nr == SUMMARY_NR_UNKNOWN ? NULL : seccomp_syscall_resolve_num_arch(token, nr);
+	cleanup_free char *to_free = NULL;
+	const char *name = nr == SUMMARY_NR_UNKNOWN ? NULL : syscall_name(token, nr, &to_free);
 	char buf[32];
 
 	if (arch_name == NULL) {

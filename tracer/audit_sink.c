@@ -210,8 +210,8 @@ void audit_sink_flush(struct audit_sink *s)
 
 	if (s == NULL || s->len == 0)
 		return;
-	/* others may write the same file (O_APPEND): its real size decides */
-	if (s->dirfd >= 0)
+	/* others may write the same file (O_APPEND): before a rotation, its real size decides */
+	if (s->dirfd >= 0 && s->size + s->len > s->max_size)
 		s->size = file_size(s->fd);
 	while (done < s->len) {
 		size_t take = s->len - done;

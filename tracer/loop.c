@@ -364,7 +364,8 @@ void session_loop(struct session *s)
 			handle_stop_request(s, sig);
 		}
 		observe_flush(s); /* nothing waits in memory while octrace sleeps */
-		n = next_batch(batch, (int)N_ELEMENTS(batch));
+		/* one task has no one to starve: no WNOHANG round that finds nothing */
+		n = next_batch(batch, s->tasks.count > 1 ? (int)N_ELEMENTS(batch) : 1);
 		if (n == 0)
 			return;
 		for (int i = 0; i < n; i++)

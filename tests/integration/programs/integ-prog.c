@@ -12,6 +12,8 @@
  *                           calls exit_group(33): only it dies; init exits with STATUS
  *   hammer N                N threads and a child process hammer getpgid; "ready" once each
  *                           of the N was denied 100 times; never returns (for `kill`)
+ *   flood N                 N denied getpgid calls; "flood N denied", exit 0 (for the audit
+ *                           log's size and rate limits)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +111,16 @@ static int probe(int status)
 	e = errno;
 	say("mkdirat: %ld errno %d", r, r == -1 ? e : 0);
 	return status;
+}
+
+static int flood(int n)
+{
+	int denied = 0;
+
+	for (int i = 0; i < n; i++)
+		denied += syscall(SYS_getpgid, 0) == -1 && errno == DENIED_ERRNO;
+	say("flood %d denied", denied);
+	return 0;
 }
 
 struct exiter {
@@ -263,7 +275,9 @@ int main(int argc, char **argv)
 		return tree(atoi(argv[2]));
 	if (strcmp(mode, "hammer") == 0 && argc == 3)
 		return hammer_forever(atoi(argv[2]));
+	if (strcmp(mode, "flood") == 0 && argc == 3)
+		return flood(atoi(argv[2]));
 	dprintf(STDERR_FILENO, "usage: integ-prog probe STATUS | threads N STATUS main|thread | "
-			       "tree STATUS | hammer N\n");
+			       "tree STATUS | hammer N | flood N\n");
 	return 2;
 }
