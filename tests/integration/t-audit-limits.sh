@@ -8,7 +8,8 @@
 #   ID.jsonl.1 holds the lines just before ID.jsonl's.
 #   --audit-rate 300 (no rotation): some events dropped; the getpgid lines written plus the
 #   getpgid drops of the "suppressed" events are exactly 4000, the teardown's count.
-# No annotation can change either limit (there is none for them).
+# A limit the hook refuses (10K) stops the container from starting. No annotation can change
+# either limit (there is none for them).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -80,4 +81,15 @@ check "$RT, rate: some events dropped, in suppressed events" [ "$dropped" -gt 0 
 check "$RT, rate: written + dropped = $N = the teardown's count" \
 	[ "$((written + dropped)):$(teardown_getpgid "$LOGS/rate.jsonl")" = "$N:$N" ]
 check "$RT, rate: nothing left" $clean_ok
+
+# 3. A bad limit is the admin's mistake: the container does not start, the hook says why.
+bundle bad "${admin[@]}" --hook-arg=--audit-max-size=10K -- "${workload[@]}"
+run bad bad
+if [ "$status" != 0 ] && [ ! -s "$TMP/bad/out" ] && hook_error bad | grep -q -- '--audit-max-size'; then
+	ok "$RT, --audit-max-size=10K: refused, not started"
+else
+	not_ok "$RT, --audit-max-size=10K: refused, not started (status $status)"
+	show "$TMP/bad/out" "$TMP/bad/err" "$TMP/bad/hook.err"
+fi
+check "$RT, bad limit: nothing left" clean
 finish
