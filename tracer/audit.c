@@ -1,5 +1,5 @@
 /* The audit log writer; see audit.h for the guarantees and docs/audit-format.md for the
- * format. Each line is built in one jsonw and queued whole in the sink (audit_sink.c), which
+ * format. Each line is built in one jline and queued whole in the sink (audit_sink.c), which
  * writes, rotates and flushes; the rate limit (audit_rate.c) decides what is queued. */
 #include "audit.h"
 
@@ -17,7 +17,7 @@
 #include "cleanup.h"
 #include "compile.h"
 #include "decode.h"
-#include "jsonw.h"
+#include "jline.h"
 #include "log.h"
 #include "procfs.h"
 #include "summary.h"
@@ -26,7 +26,7 @@ struct audit {
 	struct audit_sink *sink; /* owned */
 	enum audit_level level;
 	char *container; /* owned, may be NULL */
-	struct jsonw *w; /* owned; one line at a time */
+	struct jline w; /* one line at a time */
 	struct audit_rate rate;
 	time_t stamp_sec; /* the second stamp[] holds */
 	char stamp[32]; /* "2026-11-23T17:24:16", for stamp_sec */
@@ -112,7 +112,6 @@ static int audit_new(struct audit_sink *sink, const struct audit_config *c, stru
 	a->sink = sink;
 	a->level = c->level;
 	a->container = c->container && *c->container ? xstrdup(c->container) : NULL;
-	a->w = jsonw_new(0);
 	a->rate.limit = c->rate;
 	a->stamp_sec = -1;
 	*out = a;
@@ -164,7 +163,7 @@ void audit_close(struct audit *a)
 	if (a->rate.dropped)
 		write_suppressed(a);
 	audit_sink_close(a->sink);
-	jsonw_free(a->w);
+	jline_free(&a->w);
 	free(a->container);
 	free(a);
 }
@@ -194,36 +193,29 @@ static void write_time(struct audit *a)
 	for (int i = 9; i >= 1; i--, ts.tv_nsec /= 10)
 		buf[n + (size_t)i] = (char)('0' + ts.tv_nsec % 10);
 	buf[n + 10] = 'Z';
-	jsonw_key(a->w, "time");
-	jsonw_string(a->w, buf, n + 11);
+	jline_key(&a->w, "time");
+	jline_string(&a->w, buf, n + 11);
 }
 
 /* The common keys; teardown is nobody's event and has no pid and tid. */
 static void begin_line(struct audit *a, const char *event, bool with_task, pid_t pid, pid_t tid)
 {
-	jsonw_reset(a->w);
-	jsonw_object_open(a->w);
+	jline_reset(&a->w);
+	jline_object_open(&a->w);
 	write_time(a);
-	jsonw_kv_cstring(a->w, "event", event);
+	jline_kv_cstring(&a->w, "event", event);
 	if (a->container)
-		jsonw_kv_cstring(a->w, "container", a->container);
+		jline_kv_cstring(&a->w, "container", a->container);
 	if (with_task) {
-		jsonw_kv_int64(a->w, "pid", pid);
-		jsonw_kv_int64(a->w, "tid", tid);
+		jline_kv_int64(&a->w, "pid", pid);
+		jline_kv_int64(&a->w, "tid", tid);
 	}
 }
 
 static void end_line(struct audit *a)
 {
-	const char *buf;
-	size_t len;
-
-	jsonw_object_close(a->w);
-	if (jsonw_finish(a->w, &buf, &len) < 0) {
-		log_warn("audit: internal: malformed audit event dropped");
-		return;
-	}
-	audit_sink_line(a->sink, buf, len);
+	jline_object_close(&a->w);
+	audit_sink_line(a->sink, a->w.buf, a->w.len);
 }
 
 /* ---- syscall events ---- */
@@ -301,7 +293,7 @@ static const char *syscall_name(uint32_t token, int nr, char **to_free)
 
 /* "arch", "syscall" and "nr"; nr SUMMARY_NR_UNKNOWN (a count of every number outside the
  * syscall tables) is "syscall": "unknown" without "nr". */
-static void write_arch_and_name(struct jsonw *w, uint32_t arch, int nr)
+static void write_arch_and_name(struct jline *w, uint32_t arch, int nr)
 {
 	uint32_t token = oci_arch_of_syscall(arch, nr == SUMMARY_NR_UNKNOWN ? 0 : nr);
 	const char *arch_name = oci_arch_name(token);
@@ -313,34 +305,34 @@ static void write_arch_and_name(struct jsonw *w, uint32_t arch, int nr)
 		snprintf(buf, sizeof(buf), "0x%08x", arch);
 		arch_name = buf;
 	}
-	jsonw_kv_cstring(w, "arch", arch_name);
+	jline_kv_cstring(w, "arch", arch_name);
 	if (nr == SUMMARY_NR_UNKNOWN) {
-		jsonw_kv_cstring(w, "syscall", "unknown");
+		jline_kv_cstring(w, "syscall", "unknown");
 		return;
 	}
 	if (name) {
-		jsonw_kv_cstring(w, "syscall", name);
+		jline_kv_cstring(w, "syscall", name);
 	} else {
 		snprintf(buf, sizeof(buf), "syscall_%d", nr);
-		jsonw_kv_cstring(w, "syscall", buf);
+		jline_kv_cstring(w, "syscall", buf);
 	}
-	jsonw_kv_int64(w, "nr", nr);
+	jline_kv_int64(w, "nr", nr);
 }
 
-static void write_rule(struct jsonw *w, int rule)
+static void write_rule(struct jline *w, int rule)
 {
 	if (rule >= 0)
-		jsonw_kv_int64(w, "rule", rule);
+		jline_kv_int64(w, "rule", rule);
 	else if (rule == AUDIT_RULE_DEFAULT)
-		jsonw_kv_cstring(w, "rule", "default");
+		jline_kv_cstring(w, "rule", "default");
 	else if (rule == AUDIT_RULE_BAD_ARCH)
-		jsonw_kv_cstring(w, "rule", "bad-arch");
+		jline_kv_cstring(w, "rule", "bad-arch");
 	else if (rule == AUDIT_RULE_GUARD)
-		jsonw_kv_cstring(w, "rule", "guard");
+		jline_kv_cstring(w, "rule", "guard");
 }
 
 /* "EFAULT", or the number for an errno glibc has no name for. */
-static void write_errno_name(struct jsonw *w, int errnum)
+static void write_errno_name(struct jline *w, int errnum)
 {
 	const char *name = strerrorname_np(errnum);
 	char buf[24];
@@ -349,62 +341,62 @@ static void write_errno_name(struct jsonw *w, int errnum)
 		snprintf(buf, sizeof(buf), "errno %d", errnum);
 		name = buf;
 	}
-	jsonw_cstring(w, name);
+	jline_cstring(w, name);
 }
 
-static void write_decoded_field(struct jsonw *w, const struct decoded *d,
+static void write_decoded_field(struct jline *w, const struct decoded *d,
 				const struct decoded_field *f)
 {
 	const char *s = decoded_text(d, f);
 
-	jsonw_key(w, f->key);
+	jline_key(w, f->key);
 	switch (f->type) {
 	case DECODED_STRING:
-		jsonw_string(w, s, f->len);
+		jline_string(w, s, f->len);
 		break;
 	case DECODED_INT:
-		jsonw_int64(w, f->num);
+		jline_int64(w, f->num);
 		break;
 	case DECODED_BOOL:
-		jsonw_bool(w, f->num != 0);
+		jline_bool(w, f->num != 0);
 		break;
 	case DECODED_STRINGS:
-		jsonw_array_open(w);
+		jline_array_open(w);
 		for (uint32_t i = 0; i < f->len; s += strlen(s) + 1, i++)
-			jsonw_cstring(w, s);
-		jsonw_array_close(w);
+			jline_cstring(w, s);
+		jline_array_close(w);
 		break;
 	case DECODED_ERROR:
-		jsonw_object_open(w);
-		jsonw_key(w, "error");
+		jline_object_open(w);
+		jline_key(w, "error");
 		write_errno_name(w, (int)f->num);
-		jsonw_object_close(w);
+		jline_object_close(w);
 		break;
 	}
 }
 
-static void write_decoded(struct jsonw *w, const struct decoded *d)
+static void write_decoded(struct jline *w, const struct decoded *d)
 {
-	jsonw_key(w, "decoded");
-	jsonw_object_open(w);
+	jline_key(w, "decoded");
+	jline_object_open(w);
 	for (size_t i = 0; i < d->n; i++)
 		write_decoded_field(w, d, &d->fields[i]);
-	jsonw_object_close(w);
+	jline_object_close(w);
 }
 
 /* A NULL action is a syscall no rule was asked about: allowed. */
-static void write_action(struct jsonw *w, const struct audit_syscall *ev)
+static void write_action(struct jline *w, const struct audit_syscall *ev)
 {
 	const char *action = ev->action ? ev->action : "SCMP_ACT_ALLOW";
 
-	jsonw_kv_cstring(w, "action", ev->complain ? "SCMP_ACT_ALLOW" : action);
+	jline_kv_cstring(w, "action", ev->complain ? "SCMP_ACT_ALLOW" : action);
 	if (ev->complain)
-		jsonw_kv_cstring(w, "would", action);
+		jline_kv_cstring(w, "would", action);
 	if (carries_errno(action))
-		jsonw_kv_int64(w, "errno", ev->errno_ret);
+		jline_kv_int64(w, "errno", ev->errno_ret);
 	write_rule(w, ev->rule);
 	if (ev->rule == AUDIT_RULE_GUARD && ev->guard)
-		jsonw_kv_cstring(w, "guard", ev->guard);
+		jline_kv_cstring(w, "guard", ev->guard);
 }
 
 static time_t now_second(void)
@@ -449,18 +441,18 @@ void audit_syscall(struct audit *a, const struct audit_syscall *ev)
 	if (ev->comm == NULL)
 		proc_comm(ev->tid, comm, sizeof(comm));
 	begin_line(a, "syscall", true, ev->pid, ev->tid);
-	jsonw_kv_cstring(a->w, "comm", ev->comm ? ev->comm : comm);
-	write_arch_and_name(a->w, ev->arch, ev->nr);
-	jsonw_key(a->w, "args");
-	jsonw_array_open(a->w);
+	jline_kv_cstring(&a->w, "comm", ev->comm ? ev->comm : comm);
+	write_arch_and_name(&a->w, ev->arch, ev->nr);
+	jline_key(&a->w, "args");
+	jline_array_open(&a->w);
 	for (size_t i = 0; i < 6; i++)
-		jsonw_uint64(a->w, ev->args[i]);
-	jsonw_array_close(a->w);
-	write_action(a->w, ev);
+		jline_uint64(&a->w, ev->args[i]);
+	jline_array_close(&a->w);
+	write_action(&a->w, ev);
 	if (ev->has_ret)
-		jsonw_kv_int64(a->w, "ret", ev->ret);
+		jline_kv_int64(&a->w, "ret", ev->ret);
 	if (ev->decoded && ev->decoded->n > 0)
-		write_decoded(a->w, ev->decoded);
+		write_decoded(&a->w, ev->decoded);
 	end_line(a);
 }
 
@@ -476,27 +468,27 @@ static bool is_common_key(const char *key)
 	return false;
 }
 
-static void write_field(struct jsonw *w, const struct audit_field *f)
+static void write_field(struct jline *w, const struct audit_field *f)
 {
-	jsonw_key(w, f->key);
+	jline_key(w, f->key);
 	switch (f->type) {
 	case AUDIT_FIELD_STRING:
 		if (f->s)
-			jsonw_cstring(w, f->s);
+			jline_cstring(w, f->s);
 		else
-			jsonw_null(w);
+			jline_null(w);
 		break;
 	case AUDIT_FIELD_INT:
-		jsonw_int64(w, f->i);
+		jline_int64(w, f->i);
 		break;
 	case AUDIT_FIELD_UINT:
-		jsonw_uint64(w, f->u);
+		jline_uint64(w, f->u);
 		break;
 	case AUDIT_FIELD_STRINGS:
-		jsonw_array_open(w);
+		jline_array_open(w);
 		for (size_t i = 0; i < f->sv.n; i++)
-			jsonw_cstring(w, f->sv.v[i]);
-		jsonw_array_close(w);
+			jline_cstring(w, f->sv.v[i]);
+		jline_array_close(w);
 		break;
 	}
 }
@@ -516,38 +508,38 @@ void audit_event(struct audit *a, const char *event, pid_t pid, pid_t tid,
 	begin_line(a, event, true, pid, tid);
 	for (size_t i = 0; i < n; i++)
 		if (fields[i].key && !is_common_key(fields[i].key))
-			write_field(a->w, &fields[i]);
+			write_field(&a->w, &fields[i]);
 	end_line(a);
 }
 
 /* The action of a summary entry, named as the --summary table names it. */
-static void write_count_action(struct jsonw *w, const struct oci_filter *filter, uint32_t data)
+static void write_count_action(struct jline *w, const struct oci_filter *filter, uint32_t data)
 {
 	const struct oci_slot *sl = oci_filter_slot(filter, data);
 
 	if (data == SUMMARY_ALLOWED) {
-		jsonw_kv_cstring(w, "action", "SCMP_ACT_ALLOW");
+		jline_kv_cstring(w, "action", "SCMP_ACT_ALLOW");
 		return;
 	}
 	if (sl == NULL) { /* SCMP_ACT_TRACE of a filter that is not ours */
-		jsonw_kv_cstring(w, "action", "SCMP_ACT_TRACE");
-		jsonw_kv_int64(w, "errno", data);
+		jline_kv_cstring(w, "action", "SCMP_ACT_TRACE");
+		jline_kv_int64(w, "errno", data);
 		return;
 	}
-	jsonw_kv_cstring(w, "action", oci_action_name(sl->action));
+	jline_kv_cstring(w, "action", oci_action_name(sl->action));
 	if (sl->action == OCI_ACT_ERRNO || sl->action == OCI_ACT_TRACE)
-		jsonw_kv_int64(w, "errno", sl->errno_ret);
+		jline_kv_int64(w, "errno", sl->errno_ret);
 }
 
-static void write_count(struct jsonw *w, const struct summary_entry *e,
+static void write_count(struct jline *w, const struct summary_entry *e,
 			const struct oci_filter *filter)
 {
-	jsonw_object_open(w);
+	jline_object_open(w);
 	write_arch_and_name(w, e->arch, e->nr);
 	write_count_action(w, filter, e->data);
-	jsonw_kv_uint64(w, "calls", e->count);
-	jsonw_kv_uint64(w, "errors", e->errors);
-	jsonw_object_close(w);
+	jline_kv_uint64(w, "calls", e->count);
+	jline_kv_uint64(w, "errors", e->errors);
+	jline_object_close(w);
 }
 
 void audit_teardown(struct audit *a, pid_t joined, int exit_status, const struct summary *sum,
@@ -563,20 +555,20 @@ void audit_teardown(struct audit *a, pid_t joined, int exit_status, const struct
 		write_suppressed(a);
 	audit_rate_reset(&a->rate, 0);
 	begin_line(a, joined ? "leave" : "teardown", joined != 0, joined, joined);
-	jsonw_kv_int64(a->w, "status", exit_status);
-	jsonw_key(a->w, "counts");
-	jsonw_array_open(a->w);
+	jline_kv_int64(&a->w, "status", exit_status);
+	jline_key(&a->w, "counts");
+	jline_array_open(&a->w);
 	for (size_t i = 0; i < n; i++) {
 		calls += rows[i].count;
 		errors += rows[i].errors;
 		if (i < AUDIT_TEARDOWN_ROWS) {
-			write_count(a->w, &rows[i], filter);
+			write_count(&a->w, &rows[i], filter);
 			continue;
 		}
 		other_calls += rows[i].count;
 		other_errors += rows[i].errors;
 	}
-	jsonw_array_close(a->w);
+	jline_array_close(&a->w);
 	if (sum) {
 		other_calls += sum->other_calls;
 		other_errors += sum->other_errors;
@@ -584,31 +576,31 @@ void audit_teardown(struct audit *a, pid_t joined, int exit_status, const struct
 		errors += sum->other_errors;
 	}
 	if (other_calls || other_errors) {
-		jsonw_key(a->w, "other");
-		jsonw_object_open(a->w);
-		jsonw_kv_uint64(a->w, "calls", other_calls);
-		jsonw_kv_uint64(a->w, "errors", other_errors);
-		jsonw_object_close(a->w);
+		jline_key(&a->w, "other");
+		jline_object_open(&a->w);
+		jline_kv_uint64(&a->w, "calls", other_calls);
+		jline_kv_uint64(&a->w, "errors", other_errors);
+		jline_object_close(&a->w);
 	}
-	jsonw_kv_uint64(a->w, "calls", calls);
-	jsonw_kv_uint64(a->w, "errors", errors);
+	jline_kv_uint64(&a->w, "calls", calls);
+	jline_kv_uint64(&a->w, "errors", errors);
 	end_line(a);
 	audit_sink_flush(a->sink);
 }
 
 /* ---- suppressed ---- */
 
-static void write_drop_rows(struct jsonw *w, const struct audit_rate *r)
+static void write_drop_rows(struct jline *w, const struct audit_rate *r)
 {
-	jsonw_key(w, "syscalls");
-	jsonw_array_open(w);
+	jline_key(w, "syscalls");
+	jline_array_open(w);
 	for (size_t i = 0; i < r->n_rows; i++) {
-		jsonw_object_open(w);
+		jline_object_open(w);
 		write_arch_and_name(w, r->rows[i].arch, r->rows[i].nr);
-		jsonw_kv_uint64(w, "dropped", r->rows[i].dropped);
-		jsonw_object_close(w);
+		jline_kv_uint64(w, "dropped", r->rows[i].dropped);
+		jline_object_close(w);
 	}
-	jsonw_array_close(w);
+	jline_array_close(w);
 }
 
 /* What the rate limit dropped in its last second: per syscall, per lifecycle event. */
@@ -618,23 +610,23 @@ static void write_suppressed(struct audit *a)
 	bool any_event = false;
 
 	begin_line(a, "suppressed", false, 0, 0);
-	jsonw_kv_uint64(a->w, "dropped", r->dropped);
+	jline_kv_uint64(&a->w, "dropped", r->dropped);
 	if (r->n_rows)
-		write_drop_rows(a->w, r);
+		write_drop_rows(&a->w, r);
 	if (r->unlisted)
-		jsonw_kv_uint64(a->w, "unlisted", r->unlisted);
+		jline_kv_uint64(&a->w, "unlisted", r->unlisted);
 	for (int e = 0; e < AUDIT_EV_COUNT; e++) {
 		if (r->events[e] == 0)
 			continue;
 		if (!any_event) {
-			jsonw_key(a->w, "events");
-			jsonw_object_open(a->w);
+			jline_key(&a->w, "events");
+			jline_object_open(&a->w);
 			any_event = true;
 		}
-		jsonw_kv_uint64(a->w, audit_rated_event_name((enum audit_rated_event)e),
+		jline_kv_uint64(&a->w, audit_rated_event_name((enum audit_rated_event)e),
 				r->events[e]);
 	}
 	if (any_event)
-		jsonw_object_close(a->w);
+		jline_object_close(&a->w);
 	end_line(a);
 }

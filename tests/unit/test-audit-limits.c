@@ -16,7 +16,9 @@
 #include "audit-check.h"
 #include "audit.h"
 #include "cleanup.h"
+#include "jline.h"
 #include "json.h"
+#include "jsonw.h"
 #include "summary.h"
 #include "tap.h"
 
@@ -330,8 +332,69 @@ static void test_teardown_rows(void)
 	ok(len < 64 * 1024, "the line is bounded (%zu bytes)", len);
 }
 
+/* The audit's line writer against the general one (yajl's generator): byte for byte the
+ * same JSON for every kind of value, strings of random bytes (control characters, quotes,
+ * ill-formed UTF-8, NUL) included. */
+static void test_jline_matches_jsonw(void)
+{
+	struct jline l = {0};
+	size_t same = 0, rounds = 2000;
+
+	srand(7);
+	for (size_t r = 0; r < rounds; r++) {
+		cleanup_jsonw struct jsonw *w = jsonw_new(0);
+		char s[64];
+		size_t n = (size_t)rand() % sizeof(s);
+		int64_t i = ((int64_t)rand() << 33) ^ rand();
+		const char *buf;
+		size_t len;
+
+		for (size_t k = 0; k < n; k++)
+			s[k] = (char)(r % 3 ? rand() % 256 : rand() % 40);
+		jline_reset(&l);
+		jline_object_open(&l);
+		jline_key(&l, "s");
+		jline_string(&l, s, n);
+		jline_kv_int64(&l, "i", r % 2 ? i : -i);
+		jline_kv_uint64(&l, "u", r ? (uint64_t)i * 3 : UINT64_MAX);
+		jline_key(&l, "a");
+		jline_array_open(&l);
+		jline_bool(&l, r % 2);
+		jline_null(&l);
+		jline_object_open(&l);
+		jline_kv_cstring(&l, "k", "v");
+		jline_object_close(&l);
+		jline_int64(&l, r ? 0 : INT64_MIN);
+		jline_array_close(&l);
+		jline_object_close(&l);
+
+		jsonw_object_open(w);
+		jsonw_key(w, "s");
+		jsonw_string(w, s, n);
+		jsonw_kv_int64(w, "i", r % 2 ? i : -i);
+		jsonw_kv_uint64(w, "u", r ? (uint64_t)i * 3 : UINT64_MAX);
+		jsonw_key(w, "a");
+		jsonw_array_open(w);
+		jsonw_bool(w, r % 2);
+		jsonw_null(w);
+		jsonw_object_open(w);
+		jsonw_kv_cstring(w, "k", "v");
+		jsonw_object_close(w);
+		jsonw_int64(w, r ? 0 : INT64_MIN);
+		jsonw_array_close(w);
+		jsonw_object_close(w);
+		if (jsonw_finish(w, &buf, &len) == 0 && len == l.len && memcmp(buf, l.buf, len) == 0)
+			same++;
+		else if (same + 1 == r + 1)
+			diag("differs: %.*s\n     vs: %.*s", (int)l.len, l.buf, (int)len, buf);
+	}
+	ok(same == rounds, "jline writes what jsonw writes, byte for byte (%zu of %zu)", same, rounds);
+	jline_free(&l);
+}
+
 int main(void)
 {
+	test_jline_matches_jsonw();
 	test_size_parse();
 	test_rate_parse();
 	test_rotation();
