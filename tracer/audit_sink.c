@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -20,6 +21,7 @@ struct audit_sink {
 	char *name; /* owned: for messages */
 	uint64_t max_size; /* 0: no limit */
 	uint64_t size; /* of the file, as last seen */
+	time_t checked; /* when the name was last checked to be our file (monotonic, s) */
 	char *buf; /* owned: whole lines, each with its newline */
 	size_t len, cap;
 	bool warned; /* a write error was reported */
@@ -139,6 +141,8 @@ static int write_all(struct audit_sink *s, const char *p, size_t n)
 	return 0;
 }
 
+static bool still_ours(const struct audit_sink *s);
+
 /* The new file of a rotation: ours (O_EXCL), or, if another writer of the same log rotated
  * it first, the regular file it made. */
 static int reopen(struct audit_sink *s)
@@ -162,15 +166,11 @@ static int reopen(struct audit_sink *s)
 static int rotate(struct audit_sink *s)
 {
 	cleanup_free char *old = NULL;
-	struct stat ours, named;
 	int fd;
 
 	if (asprintf(&old, "%s.1", s->base) < 0)
 		abort();
-	if (fstat(s->fd, &ours) == 0 &&
-	    fstatat(s->dirfd, s->base, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    ours.st_ino == named.st_ino && ours.st_dev == named.st_dev &&
-	    renameat(s->dirfd, s->base, s->dirfd, old) < 0) {
+	if (still_ours(s) && renameat(s->dirfd, s->base, s->dirfd, old) < 0) {
 		report_once(s, "cannot rotate");
 		return -1;
 	}
@@ -203,6 +203,35 @@ static size_t fitting(const struct audit_sink *s, const char *p, size_t n)
 	return 0;
 }
 
+/* Whether NAME is still the file we write (fd): not when another writer of the same log (a
+ * container's daemon and an exec's join both write ID.jsonl) rotated it, or it was moved. */
+static bool still_ours(const struct audit_sink *s)
+{
+	struct stat ours, named;
+
+	return fstat(s->fd, &ours) == 0 &&
+	       fstatat(s->dirfd, s->base, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       ours.st_ino == named.st_ino && ours.st_dev == named.st_dev;
+}
+
+/* Once a second: follow another writer's rotation to the new file (so that lines do not go
+ * on into NAME.1), and see what it appended. */
+static void follow_others(struct audit_sink *s)
+{
+	struct timespec ts;
+	int fd;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	if (ts.tv_sec == s->checked)
+		return;
+	s->checked = ts.tv_sec;
+	if (!still_ours(s) && (fd = reopen(s)) >= 0) {
+		close(s->fd);
+		s->fd = fd;
+	}
+	s->size = file_size(s->fd);
+}
+
 void audit_sink_flush(struct audit_sink *s)
 {
 	size_t done = 0;
@@ -210,7 +239,9 @@ void audit_sink_flush(struct audit_sink *s)
 
 	if (s == NULL || s->len == 0)
 		return;
-	/* others may write the same file (O_APPEND): before a rotation, its real size decides */
+	if (s->dirfd >= 0)
+		follow_others(s);
+	/* before a rotation the file's real size decides (others may append to it too) */
 	if (s->dirfd >= 0 && s->size + s->len > s->max_size)
 		s->size = file_size(s->fd);
 	while (done < s->len) {

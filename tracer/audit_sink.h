@@ -5,9 +5,10 @@
  * in the file's room, renames the full file to NAME.1 (atomically replacing an older NAME.1),
  * creates NAME anew (O_EXCL|O_NOFOLLOW, 0640) and goes on. So a file never exceeds the limit
  * (a line is far shorter than the smallest limit, AUDIT_SIZE_MIN), and at most two files,
- * 2 x limit bytes, are kept. The size is counted as written (and read from the file when
- * opened, and when the count says the limit is near: what another writer of the same file
- * appended is seen then). The buffer is flushed when it holds AUDIT_SINK_FLUSH_AT bytes,
+ * 2 x limit bytes, are kept. The size is counted as written, and read from the file once a
+ * second and when the count says the limit is near: what another writer of the same log
+ * appended is seen then, and its rotation followed (lines go to the new file within a
+ * second). The buffer is flushed when it holds AUDIT_SINK_FLUSH_AT bytes,
  * and by the caller before it blocks or exits: nothing waits in memory while the tracer
  * sleeps, and a crash loses at most what one flush would have written. */
 #pragma once

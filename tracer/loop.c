@@ -285,6 +285,8 @@ void session_detach_all(struct session *s)
 	tracee_for_each(&s->tasks, detach_one, s);
 	while (s->tasks.count > 0) {
 		int status;
+
+		observe_flush(s);
 		pid_t tid = waitpid(-1, &status, __WALL);
 
 		if (tid < 0 && errno == EINTR)

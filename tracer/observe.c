@@ -377,7 +377,6 @@ void observe_detach(struct session *s, size_t tasks)
 	struct audit_field f[] = { AUDIT_UINT("tasks", tasks) };
 
 	audit_event(s->audit, "detach", s->root, s->root, f, N_ELEMENTS(f));
-	audit_flush(s->audit); /* the detach waits for tasks */
 }
 
 void observe_flush(struct session *s)

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit-check.h"
@@ -183,6 +184,46 @@ static void test_rotation_moved(void)
 	   "moved away before the rotation: a new file, nothing renamed to .1");
 	unlink(path);
 	unlink(moved);
+	unlink(old);
+	rmdir(dir);
+}
+
+/* Two writers of one log (a container's tracer and an exec's): when one rotates, the other
+ * follows to the new file within a second, and does not write on into FILE.1. */
+static void test_two_writers(void)
+{
+	char dir[] = "/tmp/test-audit-limits-XXXXXX", path[64], old[96];
+	const struct audit_config c = {.level = AUDIT_ALL, .max_size = 256 * 1024};
+	struct audit *a1 = NULL, *a2 = NULL;
+	struct oci_error *err = NULL;
+	struct timespec pause = {1, 100 * 1000 * 1000};
+	size_t len0, len1;
+	cleanup_free char *cur = NULL, *rotated = NULL;
+
+	if (mkdtemp(dir) == NULL)
+		exit(99);
+	snprintf(path, sizeof(path), "%s/c.jsonl", dir);
+	snprintf(old, sizeof(old), "%s.1", path);
+	if (audit_open(path, -1, &c, &a1, &err) < 0 || audit_open(path, -1, &c, &a2, &err) < 0)
+		exit(99);
+	audit_event(a2, "detach", 2, 2, NULL, 0);
+	audit_flush(a2);
+	for (int i = 0; i < 5000; i++) /* 75 bytes each: past the limit */
+		audit_event(a1, "detach", 1, 1, NULL, 0);
+	audit_flush(a1);
+	nanosleep(&pause, NULL); /* the documented bound: a second */
+	audit_event(a2, "detach", 3, 3, NULL, 0);
+	audit_flush(a2);
+	cur = slurp(path, &len0);
+	rotated = slurp(old, &len1);
+	ok(cur && rotated && strstr(cur, "\"pid\":3,") && !strstr(rotated, "\"pid\":3,") &&
+	       strstr(rotated, "\"pid\":2,"),
+	   "one writer rotated; the other follows it to the new file");
+	ok(len1 <= 256 * 1024 && len0 <= 256 * 1024, "both files within the limit (%zu, %zu)",
+	   len0, len1);
+	audit_close(a1);
+	audit_close(a2);
+	unlink(path);
 	unlink(old);
 	rmdir(dir);
 }
@@ -399,6 +440,7 @@ int main(void)
 	test_rate_parse();
 	test_rotation();
 	test_rotation_moved();
+	test_two_writers();
 	test_rate();
 	test_summary_bounds();
 	test_teardown_rows();
