@@ -223,20 +223,38 @@ void jsonw_string(struct jsonw *w, const char *s, size_t len)
 
 void jsonw_cstring(struct jsonw *w, const char *s) { jsonw_string(w, s, strlen(s)); }
 
-void jsonw_int64(struct jsonw *w, int64_t v)
+/* Decimal digits of v, right-aligned in text[0..24): returns where they start (no printf:
+ * an audit line has a dozen numbers). */
+static char *decimal(uint64_t v, char text[24])
 {
-	if (value_ok(w))
-		value_done(w, yajl_gen_integer(w->g, (long long)v));
+	char *p = text + 24;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
 }
 
-/* yajl_gen_integer() takes a long long: above INT64_MAX the decimal text goes in as is. */
+/* Numbers go in as text (yajl_gen_integer() formats with printf, and takes no uint64). */
+void jsonw_int64(struct jsonw *w, int64_t v)
+{
+	char text[24];
+	char *p = decimal(v < 0 ? -(uint64_t)v : (uint64_t)v, text);
+
+	if (v < 0)
+		*--p = '-';
+	if (value_ok(w))
+		value_done(w, yajl_gen_number(w->g, p, (size_t)(text + 24 - p)));
+}
+
 void jsonw_uint64(struct jsonw *w, uint64_t v)
 {
 	char text[24];
-	int n = snprintf(text, sizeof(text), "%" PRIu64, v);
+	char *p = decimal(v, text);
 
 	if (value_ok(w))
-		value_done(w, yajl_gen_number(w->g, text, (size_t)n));
+		value_done(w, yajl_gen_number(w->g, p, (size_t)(text + 24 - p)));
 }
 
 void jsonw_bool(struct jsonw *w, bool v)

@@ -359,9 +359,11 @@ static bool arch_is_32bit(uint32_t token)
 
 /* Candidates per (arch, nr), computed once: collect() resolves every name of every rule, far
  * too slow for every stop. The cache is bounded whatever the tracee calls: one row of
- * MEMO_NRS entries per architecture the policy covers; numbers outside a row (never a
- * syscall) are computed each time, and those with no name on their arch have no candidates
- * but the x86 multiplexers, which have names. */
+ * MEMO_NRS entries per architecture the policy covers. A number outside a row is never a
+ * syscall: no rule names it (every name resolves inside a row, pseudo-numbers aside, which
+ * the kernel's filter never sees either), so it has no candidates, without collect(): a
+ * tracee calling many such numbers costs no name lookups. Those with no name on their arch
+ * have no candidates but the x86 multiplexers, which have names. */
 #define MEMO_NRS 1024
 #define MEMO_ARCHS 8
 
@@ -424,6 +426,8 @@ int oci_policy_match(const struct oci_policy *p, uint32_t audit_arch, int nr,
 	slot = memo_slot((struct oci_policy *)p, token, nr);
 	if (slot && *slot) {
 		cs = *slot;
+	} else if (((uint32_t)nr & ~X32_SYSCALL_BIT) >= MEMO_NRS) {
+		/* no candidates: the default action */
 	} else {
 		collect(&live, p, token, nr);
 		if (slot) {

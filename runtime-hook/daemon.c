@@ -42,21 +42,48 @@ static int pidfd_alive(int pidfd)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0);
 }
 
-/* The admin's log directory (created if missing), and a log file inside it. Never follows a
- * symlink for the file: its name may come from an annotation. */
-static int open_in_log_dir(const struct hook_args *a, const char *name, struct oci_error **err)
+/* The admin's log directory (created if missing). */
+static int open_log_dir(const struct hook_args *a, struct oci_error **err)
 {
-	cleanup_close int dir = open(a->log_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	int fd;
+	int dir = open(a->log_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 
 	if (dir < 0 && errno == ENOENT && mkdir(a->log_dir, 0750) == 0)
 		dir = open(a->log_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (dir < 0)
 		return oci_fail(err, errno, "log directory %s: %s", a->log_dir, strerror(errno));
-	fd = openat(dir, name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return oci_fail(err, errno, "log %s/%s: %s", a->log_dir, name, strerror(errno));
-	return fd;
+	return dir;
+}
+
+/* The container's two logs in it. Never through a symlink: their name may come from an
+ * annotation. The audit log's size and rate limits are the admin's (no annotation sets
+ * them); it rotates inside the directory. */
+static int open_logs(const struct hook_args *a, const struct oci_state *st,
+		     const struct hook_plan *plan, int *log_fd, struct audit **audit,
+		     struct oci_error **err)
+{
+	cleanup_close int dir = open_log_dir(a, err);
+	cleanup_free char *display = NULL;
+	struct audit_config c = { .level = plan->audit_level, .container = st->id,
+				  .max_size = a->audit_max_size, .rate = a->audit_rate };
+
+	if (dir < 0)
+		return -1;
+	*log_fd = openat(dir, plan->log_name,
+			 O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (*log_fd < 0)
+		return oci_fail(err, errno, "log %s/%s: %s", a->log_dir, plan->log_name,
+				strerror(errno));
+	if (asprintf(&display, "%s/%s", a->log_dir, plan->audit_name) < 0)
+		abort();
+	/* the tracer is the log's one writer and cannot rename in the directory once it runs
+	 * unprivileged: it rotates through files held from now (copytruncate) */
+	if (audit_open_at(dir, plan->audit_name, display, &c, audit, err) < 0 ||
+	    audit_hold(*audit, err) < 0) {
+		close(*log_fd);
+		*log_fd = -1;
+		return -1;
+	}
+	return 0;
 }
 
 /* The pid in the innermost pid namespace: the last field of NSpid. */
@@ -100,8 +127,16 @@ static void timestamp(FILE *f)
 	fprintf(f, "%s.%09ldZ ", buf, ts.tv_nsec);
 }
 
+static bool kept(int fd, const int *keep, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (keep[i] == fd)
+			return true;
+	return false;
+}
+
 /* Keep only the fds the daemon uses: nothing of the runtime's stays open. */
-static void close_other_fds(int keep1, int keep2, int keep3, int keep4)
+static void close_other_fds(const int *keep, size_t n)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
@@ -111,8 +146,7 @@ static void close_other_fds(int keep1, int keep2, int keep3, int keep4)
 	while ((de = readdir(d)) != NULL) {
 		int fd = atoi(de->d_name);
 
-		if (fd > 2 && fd != dirfd(d) && fd != keep1 && fd != keep2 && fd != keep3 &&
-		    fd != keep4)
+		if (fd > 2 && fd != dirfd(d) && !kept(fd, keep, n))
 			close(fd);
 	}
 	closedir(d);
@@ -198,6 +232,7 @@ run_janitor(const struct oci_state *st, const struct hook_plan *plan, pid_t trac
 			st->id, tracer, WIFSIGNALED(status) ? "signal" : "status",
 			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), what);
 		audit_event(audit, "tracer_died", st->pid, st->pid, f, N_ELEMENTS(f));
+		audit_flush(audit);
 	}
 	if (!(traced && died && alive)) {
 		join_unlink(joins);
@@ -352,18 +387,20 @@ run_tracer(const struct hook_args *a, const struct oci_state *st, struct hook_pl
  * socket, then the janitor (this process) and the tracer (its child). */
 static void __attribute__((noreturn))
 run_daemon(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
-	   int ready, int log_fd, struct audit *audit, int audit_fd)
+	   int ready, int log_fd, struct audit *audit)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 	struct join_service joins = { .fd = -1 };
 	char join_path[sizeof(joins.path)];
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), traced[2], pidfd;
+	int keep[7] = { ready, log_fd, null };
 	pid_t tracer;
 
 	dup2(null, 0);
 	dup2(log_fd, 1);
 	dup2(log_fd, 2);
-	close_other_fds(ready, log_fd, null, audit_fd);
+	audit_fds(audit, keep + 3);
+	close_other_fds(keep, N_ELEMENTS(keep));
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	/* processes that join the container (runc exec) ask here; they arm at their exec in
 	 * the init's mount namespace. Without the socket, such an exec fails (closed). */
@@ -454,14 +491,12 @@ static int handshake(int fd, unsigned timeout_ms, pid_t *daemon, struct oci_erro
 int daemon_start(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
 		 struct oci_error **err)
 {
-	cleanup_close int log_fd = open_in_log_dir(a, plan->log_name, err);
-	cleanup_close int audit_fd = log_fd < 0 ? -1 : open_in_log_dir(a, plan->audit_name, err);
+	cleanup_close int log_fd = -1;
 	cleanup_audit struct audit *audit = NULL;
 	int ready[2];
 	pid_t mid, daemon = 0;
 
-	if (audit_fd < 0 ||
-	    audit_open(NULL, audit_fd, plan->audit_level, st->id, &audit, err) < 0)
+	if (open_logs(a, st, plan, &log_fd, &audit, err) < 0)
 		return -1;
 	if (a->reattach)
 		find_since(a, plan);
@@ -476,7 +511,7 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 		pid_t d = fork(); /* the daemon is not the runtime's grandchild's child */
 
 		if (d == 0)
-			run_daemon(a, st, plan, ready[1], log_fd, audit, audit_fd);
+			run_daemon(a, st, plan, ready[1], log_fd, audit);
 		_exit(d < 0 ? 1 : 0);
 	}
 	close(ready[1]);

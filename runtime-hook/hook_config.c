@@ -49,6 +49,12 @@ static const char usage_text[] =
 	"      --user UID[:GID]   the daemon's ids once it has opened its files (default 65534,\n"
 	"                         nobody): it keeps only CAP_SYS_PTRACE and CAP_KILL, and a\n"
 	"                         seccomp filter of its own; 0 keeps root's ids\n"
+	"      --audit-max-size SIZE\n"
+	"                         rotate DIR/ID.jsonl to DIR/ID.jsonl.1 when it reaches SIZE (K,\n"
+	"                         M, G; at least 256K; 0: never; default 64M): at most 2 x SIZE\n"
+	"                         of audit log per container\n"
+	"      --audit-rate N     write at most N audit events a second per container, count the\n"
+	"                         others in a \"suppressed\" event (0: no limit; default 1000)\n"
 	"      --debug            log the tracer's state transitions\n"
 	"      --reattach         (octrace attach --container) the container runs already and its\n"
 	"                         filter is in place (its daemon died): trace every process of it\n"
@@ -63,7 +69,7 @@ static const char usage_text[] =
 
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
        OPT_TIMEOUT, OPT_USER, OPT_REATTACH, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL,
-       OPT_CACHE_DIR, OPT_NO_CACHE, OPT_VERSION };
+       OPT_CACHE_DIR, OPT_NO_CACHE, OPT_VERSION, OPT_AUDIT_MAX_SIZE, OPT_AUDIT_RATE };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
@@ -79,6 +85,8 @@ static const struct option long_options[] = {
 	{ "reattach", no_argument, NULL, OPT_REATTACH },
 	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
 	{ "max-audit-level", required_argument, NULL, OPT_MAX_AUDIT_LEVEL },
+	{ "audit-max-size", required_argument, NULL, OPT_AUDIT_MAX_SIZE },
+	{ "audit-rate", required_argument, NULL, OPT_AUDIT_RATE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -138,6 +146,19 @@ static int apply_option(struct hook_args *a, int c)
 	case OPT_DEBUG:
 		a->debug = true;
 		return 0;
+	case OPT_AUDIT_MAX_SIZE:
+		if (audit_size_parse(optarg, &a->audit_max_size) < 0) {
+			log_warn("--audit-max-size: \"%s\" is not a size of at least 256K (K, M, "
+				 "G) or 0", optarg);
+			return -1;
+		}
+		return 0;
+	case OPT_AUDIT_RATE:
+		if (audit_rate_parse(optarg, &a->audit_rate) < 0) {
+			log_warn("--audit-rate: \"%s\" is not a number of events a second", optarg);
+			return -1;
+		}
+		return 0;
 	case OPT_AUDIT_LEVEL:
 	case OPT_MAX_AUDIT_LEVEL:
 		if (audit_level_parse(optarg, c == OPT_AUDIT_LEVEL ? &a->audit_level
@@ -169,7 +190,9 @@ int hook_parse_args(int argc, char **argv, struct hook_args *a)
 				 .cache_dir = HOOK_DEFAULT_CACHE_DIR,
 				 .timeout_ms = HOOK_DEFAULT_TIMEOUT_MS,
 				 .uid = HOOK_DEFAULT_UID, .gid = HOOK_DEFAULT_UID,
-				 .audit_level = AUDIT_TRACED };
+				 .audit_level = AUDIT_TRACED,
+				 .audit_max_size = AUDIT_DEFAULT_MAX_SIZE,
+				 .audit_rate = AUDIT_DEFAULT_RATE };
 	max_set = false;
 	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1)
 		if (apply_option(a, c) < 0)

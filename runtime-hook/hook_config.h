@@ -39,6 +39,8 @@ struct hook_args {
 	gid_t gid;
 	enum audit_level audit_level; /* admin: the per-container audit log's level */
 	enum audit_level max_audit_level; /* admin: the most an annotation may ask for */
+	uint64_t audit_max_size; /* admin: rotate ID.jsonl at this size; 0: never */
+	unsigned audit_rate; /* admin: audit events a second per container; 0: no limit */
 };
 
 /* What the hook decided for one container. */

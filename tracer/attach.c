@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cleanup.h"
 #include "inject.h"
 #include "log.h"
@@ -239,6 +240,7 @@ static int wait_all_stopped(struct session *s, struct oci_error **err)
 		tracee_for_each(&s->tasks, count_unstopped, &unstopped);
 		if (unstopped == 0)
 			return 0;
+		audit_flush(s->audit); /* before blocking */
 		tid = waitpid(-1, &status, __WALL);
 		if (tid < 0 && errno == EINTR)
 			continue;

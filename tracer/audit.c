@@ -1,7 +1,6 @@
 /* The audit log writer; see audit.h for the guarantees and docs/audit-format.md for the
- * format. Each line is built in one jsonw and leaves in one writev(2) (the JSON and its
- * newline): a regular file opened O_APPEND takes it whole, so lines never interleave and a
- * crash loses only the event being written. */
+ * format. Each line is built in one jline and queued whole in the sink (audit_sink.c), which
+ * writes, rotates and flushes; the rate limit (audit_rate.c) decides what is queued. */
 #include "audit.h"
 
 #include <errno.h>
@@ -10,26 +9,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "arch.h"
+#include "audit_rate.h"
 #include "cleanup.h"
 #include "compile.h"
 #include "decode.h"
-#include "jsonw.h"
+#include "jline.h"
 #include "log.h"
+#include "procfs.h"
 #include "summary.h"
 
 struct audit {
-	int fd;
-	bool own_fd;
+	struct audit_sink *sink; /* owned */
 	enum audit_level level;
 	char *container; /* owned, may be NULL */
-	char *name;	 /* owned: the file, for messages */
-	struct jsonw *w; /* owned; one line at a time */
-	bool warned;	 /* a write error was reported */
+	struct jline w; /* one line at a time */
+	struct audit_rate rate;
+	time_t stamp_sec; /* the second stamp[] holds */
+	char stamp[32]; /* "2026-11-23T17:24:16", for stamp_sec */
 };
 
 static const char *const level_names[] = {
@@ -54,6 +54,46 @@ const char *audit_level_name(enum audit_level level)
 	return level < N_ELEMENTS(level_names) ? level_names[level] : "?";
 }
 
+int audit_size_parse(const char *s, uint64_t *out)
+{
+	char *end = NULL;
+	unsigned long long n;
+	unsigned shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end && end[1] == '\0')
+		shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : 64;
+	else if (*end)
+		shift = 64;
+	if (shift == 64 || n > (UINT64_MAX >> shift))
+		return -1;
+	n <<= shift;
+	if (n != 0 && n < AUDIT_SIZE_MIN)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int audit_rate_parse(const char *s, unsigned *out)
+{
+	char *end = NULL;
+	unsigned long n;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno || *end || n > 1000000000ul)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
 static char *xstrdup(const char *s)
 {
 	char *d = strdup(s);
@@ -63,55 +103,73 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-static int open_file(const char *path, int fd, char **name, int *out, struct oci_error **err)
+static int audit_new(struct audit_sink *sink, const struct audit_config *c, struct audit **out)
 {
-	if (path == NULL) {
-		if (fd < 0)
-			return oci_fail(err, EBADF, "audit: no file given");
-		if (asprintf(name, "audit fd %d", fd) < 0)
-			abort();
-		*out = fd;
-		return 0;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0)
-		return oci_fail(err, errno, "%s: cannot open: %s", path, strerror(errno));
-	*name = xstrdup(path);
-	*out = fd;
+	struct audit *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		abort();
+	a->sink = sink;
+	a->level = c->level;
+	a->container = c->container && *c->container ? xstrdup(c->container) : NULL;
+	a->rate.limit = c->rate;
+	a->stamp_sec = -1;
+	*out = a;
 	return 0;
 }
 
-int audit_open(const char *path, int fd, enum audit_level level, const char *container_id,
-	       struct audit **out, struct oci_error **err)
+int audit_open(const char *path, int fd, const struct audit_config *c, struct audit **out,
+	       struct oci_error **err)
 {
-	struct audit *a;
-	char *name = NULL;
-	int use_fd = -1;
+	struct audit_sink *sink;
 
-	if (open_file(path, fd, &name, &use_fd, err) < 0)
+	if (path == NULL) {
+		if (fd < 0)
+			return oci_fail(err, EBADF, "audit: no file given");
+		return audit_new(audit_sink_new_fd(fd), c, out);
+	}
+	if (audit_sink_open_path(path, c->max_size, &sink, err) < 0)
 		return -1;
-	a = calloc(1, sizeof(*a));
-	if (a == NULL)
-		abort();
-	a->fd = use_fd;
-	a->own_fd = path != NULL;
-	a->level = level;
-	a->container = container_id && *container_id ? xstrdup(container_id) : NULL;
-	a->name = name;
-	a->w = jsonw_new(0);
-	*out = a;
-	return 0;
+	return audit_new(sink, c, out);
+}
+
+int audit_open_at(int dirfd, const char *name, const char *display, const struct audit_config *c,
+		  struct audit **out, struct oci_error **err)
+{
+	struct audit_sink *sink;
+
+	if (audit_sink_open_at(dirfd, name, display, c->max_size, &sink, err) < 0)
+		return -1;
+	return audit_new(sink, c, out);
+}
+
+void audit_fds(const struct audit *a, int fds[4])
+{
+	audit_sink_fds(a ? a->sink : NULL, fds);
+}
+
+int audit_hold(struct audit *a, struct oci_error **err)
+{
+	return audit_sink_hold(a->sink, err);
+}
+
+static void write_suppressed(struct audit *a);
+
+void audit_flush(struct audit *a)
+{
+	if (a)
+		audit_sink_flush(a->sink);
 }
 
 void audit_close(struct audit *a)
 {
 	if (a == NULL)
 		return;
-	if (a->own_fd)
-		close(a->fd);
-	jsonw_free(a->w);
+	if (a->rate.dropped)
+		write_suppressed(a);
+	audit_sink_close(a->sink);
+	jline_free(&a->w);
 	free(a->container);
-	free(a->name);
 	free(a);
 }
 
@@ -120,7 +178,7 @@ enum audit_level audit_level(const struct audit *a) { return a->level; }
 /* ---- one line ---- */
 
 /* RFC 3339 in UTC with nanoseconds: "2026-11-23T17:24:16.804180184Z". */
-static void write_time(struct jsonw *w)
+static void write_time(struct audit *a)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -128,76 +186,41 @@ static void write_time(struct jsonw *w)
 	size_t n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-	jsonw_kv_cstring(w, "time", buf);
+	if (ts.tv_sec != a->stamp_sec) {
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(a->stamp, sizeof(a->stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		a->stamp_sec = ts.tv_sec;
+	}
+	n = strlen(a->stamp);
+	memcpy(buf, a->stamp, n);
+	/* ".NNNNNNNNNZ" without printf */
+	buf[n] = '.';
+	for (int i = 9; i >= 1; i--, ts.tv_nsec /= 10)
+		buf[n + (size_t)i] = (char)('0' + ts.tv_nsec % 10);
+	buf[n + 10] = 'Z';
+	jline_key(&a->w, "time");
+	jline_string(&a->w, buf, n + 11);
 }
 
 /* The common keys; teardown is nobody's event and has no pid and tid. */
 static void begin_line(struct audit *a, const char *event, bool with_task, pid_t pid, pid_t tid)
 {
-	jsonw_reset(a->w);
-	jsonw_object_open(a->w);
-	write_time(a->w);
-	jsonw_kv_cstring(a->w, "event", event);
+	jline_reset(&a->w);
+	jline_object_open(&a->w);
+	write_time(a);
+	jline_kv_cstring(&a->w, "event", event);
 	if (a->container)
-		jsonw_kv_cstring(a->w, "container", a->container);
+		jline_kv_cstring(&a->w, "container", a->container);
 	if (with_task) {
-		jsonw_kv_int64(a->w, "pid", pid);
-		jsonw_kv_int64(a->w, "tid", tid);
-	}
-}
-
-static void report_once(struct audit *a, const char *what)
-{
-	if (a->warned)
-		return;
-	a->warned = true;
-	log_warn_errno("%s: %s (further audit errors are not reported)", a->name, what);
-}
-
-/* writev until done: a pipe or a full disk may take part of it. */
-static void write_all(struct audit *a, struct iovec *iov, int n)
-{
-	while (n > 0) {
-		ssize_t w = writev(a->fd, iov, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			report_once(a, "write failed");
-			return;
-		}
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
+		jline_kv_int64(&a->w, "pid", pid);
+		jline_kv_int64(&a->w, "tid", tid);
 	}
 }
 
 static void end_line(struct audit *a)
 {
-	const char *buf;
-	size_t len;
-	char nl[] = "\n";
-	struct iovec iov[2];
-
-	jsonw_object_close(a->w);
-	if (jsonw_finish(a->w, &buf, &len) < 0) {
-		report_once(a, "internal: malformed audit event dropped");
-		return;
-	}
-	iov[0] = (struct iovec){.iov_base = (void *)buf, .iov_len = len};
-	iov[1] = (struct iovec){.iov_base = nl, .iov_len = 1};
-	write_all(a, iov, 2);
+	jline_object_close(&a->w);
+	audit_sink_line(a->sink, a->w.buf, a->w.len);
 }
 
 /* ---- syscall events ---- */
@@ -228,58 +251,93 @@ static bool carries_errno(const char *action)
 	return strcmp(action, "SCMP_ACT_ERRNO") == 0 || strcmp(action, "SCMP_ACT_TRACE") == 0;
 }
 
-/* /proc/TID/comm holds at most 15 bytes and a newline; "" when the task is gone. */
-static void read_comm(pid_t tid, char *buf, size_t size)
-{
-	char path[32];
-	cleanup_close int fd = -1;
-	ssize_t n;
+/* Syscall names, resolved once per (architecture, number): libseccomp's lookup scans its
+ * table and allocates, for every event. Bounded whatever the tracee calls: NAME_ROWS
+ * architectures of SUMMARY_NR_LIMIT numbers; anything else is looked up each time. "" is
+ * a number without a name. */
+#define NAME_ROWS 4
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd >= 0 ? read(fd, buf, size - 1) : -1;
-	if (n < 0)
-		n = 0;
-	while (n > 0 && buf[n - 1] == '\n')
-		n--;
-	buf[n] = '\0';
+static struct name_row {
+	uint32_t token;
+	char *names[SUMMARY_NR_LIMIT]; /* owned (process-wide, never freed) */
+} name_rows[NAME_ROWS];
+static size_t n_name_rows;
+
+static char **name_slot(uint32_t token, int nr)
+{
+	uint32_t i = (uint32_t)nr & ~0x40000000u; /* x32: the token says it */
+	size_t r;
+
+	if (nr < 0 || i >= SUMMARY_NR_LIMIT)
+		return NULL;
+	for (r = 0; r < n_name_rows && name_rows[r].token != token; r++)
+		;
+	if (r == n_name_rows) {
+		if (r == NAME_ROWS)
+			return NULL;
+		name_rows[n_name_rows++].token = token;
+	}
+	return &name_rows[r].names[i];
 }
 
-static void write_arch_and_name(struct jsonw *w, uint32_t arch, int nr)
+/* The name of nr on token, or NULL; *to_free is set when the name is not cached. */
+static const char *syscall_name(uint32_t token, int nr, char **to_free)
 {
-	uint32_t token = oci_arch_of_syscall(arch, nr);
+	char **slot = name_slot(token, nr);
+
+	*to_free = NULL;
+	if (slot == NULL)
+		return *to_free = seccomp_syscall_resolve_num_arch(token, nr);
+	if (*slot == NULL) {
+		*slot = seccomp_syscall_resolve_num_arch(token, nr);
+		if (*slot == NULL)
+			*slot = xstrdup("");
+	}
+	return **slot ? *slot : NULL;
+}
+
+/* "arch", "syscall" and "nr"; nr SUMMARY_NR_UNKNOWN (a count of every number outside the
+ * syscall tables) is "syscall": "unknown" without "nr". */
+static void write_arch_and_name(struct jline *w, uint32_t arch, int nr)
+{
+	uint32_t token = oci_arch_of_syscall(arch, nr == SUMMARY_NR_UNKNOWN ? 0 : nr);
 	const char *arch_name = oci_arch_name(token);
-	cleanup_free char *name = seccomp_syscall_resolve_num_arch(token, nr);
+	cleanup_free char *to_free = NULL;
+	const char *name = nr == SUMMARY_NR_UNKNOWN ? NULL : syscall_name(token, nr, &to_free);
 	char buf[32];
 
 	if (arch_name == NULL) {
 		snprintf(buf, sizeof(buf), "0x%08x", arch);
 		arch_name = buf;
 	}
-	jsonw_kv_cstring(w, "arch", arch_name);
+	jline_kv_cstring(w, "arch", arch_name);
+	if (nr == SUMMARY_NR_UNKNOWN) {
+		jline_kv_cstring(w, "syscall", "unknown");
+		return;
+	}
 	if (name) {
-		jsonw_kv_cstring(w, "syscall", name);
+		jline_kv_cstring(w, "syscall", name);
 	} else {
 		snprintf(buf, sizeof(buf), "syscall_%d", nr);
-		jsonw_kv_cstring(w, "syscall", buf);
+		jline_kv_cstring(w, "syscall", buf);
 	}
-	jsonw_kv_int64(w, "nr", nr);
+	jline_kv_int64(w, "nr", nr);
 }
 
-static void write_rule(struct jsonw *w, int rule)
+static void write_rule(struct jline *w, int rule)
 {
 	if (rule >= 0)
-		jsonw_kv_int64(w, "rule", rule);
+		jline_kv_int64(w, "rule", rule);
 	else if (rule == AUDIT_RULE_DEFAULT)
-		jsonw_kv_cstring(w, "rule", "default");
+		jline_kv_cstring(w, "rule", "default");
 	else if (rule == AUDIT_RULE_BAD_ARCH)
-		jsonw_kv_cstring(w, "rule", "bad-arch");
+		jline_kv_cstring(w, "rule", "bad-arch");
 	else if (rule == AUDIT_RULE_GUARD)
-		jsonw_kv_cstring(w, "rule", "guard");
+		jline_kv_cstring(w, "rule", "guard");
 }
 
 /* "EFAULT", or the number for an errno glibc has no name for. */
-static void write_errno_name(struct jsonw *w, int errnum)
+static void write_errno_name(struct jline *w, int errnum)
 {
 	const char *name = strerrorname_np(errnum);
 	char buf[24];
@@ -288,62 +346,91 @@ static void write_errno_name(struct jsonw *w, int errnum)
 		snprintf(buf, sizeof(buf), "errno %d", errnum);
 		name = buf;
 	}
-	jsonw_cstring(w, name);
+	jline_cstring(w, name);
 }
 
-static void write_decoded_field(struct jsonw *w, const struct decoded *d,
+static void write_decoded_field(struct jline *w, const struct decoded *d,
 				const struct decoded_field *f)
 {
 	const char *s = decoded_text(d, f);
 
-	jsonw_key(w, f->key);
+	jline_key(w, f->key);
 	switch (f->type) {
 	case DECODED_STRING:
-		jsonw_string(w, s, f->len);
+		jline_string(w, s, f->len);
 		break;
 	case DECODED_INT:
-		jsonw_int64(w, f->num);
+		jline_int64(w, f->num);
 		break;
 	case DECODED_BOOL:
-		jsonw_bool(w, f->num != 0);
+		jline_bool(w, f->num != 0);
 		break;
 	case DECODED_STRINGS:
-		jsonw_array_open(w);
+		jline_array_open(w);
 		for (uint32_t i = 0; i < f->len; s += strlen(s) + 1, i++)
-			jsonw_cstring(w, s);
-		jsonw_array_close(w);
+			jline_cstring(w, s);
+		jline_array_close(w);
 		break;
 	case DECODED_ERROR:
-		jsonw_object_open(w);
-		jsonw_key(w, "error");
+		jline_object_open(w);
+		jline_key(w, "error");
 		write_errno_name(w, (int)f->num);
-		jsonw_object_close(w);
+		jline_object_close(w);
 		break;
 	}
 }
 
-static void write_decoded(struct jsonw *w, const struct decoded *d)
+static void write_decoded(struct jline *w, const struct decoded *d)
 {
-	jsonw_key(w, "decoded");
-	jsonw_object_open(w);
+	jline_key(w, "decoded");
+	jline_object_open(w);
 	for (size_t i = 0; i < d->n; i++)
 		write_decoded_field(w, d, &d->fields[i]);
-	jsonw_object_close(w);
+	jline_object_close(w);
 }
 
 /* A NULL action is a syscall no rule was asked about: allowed. */
-static void write_action(struct jsonw *w, const struct audit_syscall *ev)
+static void write_action(struct jline *w, const struct audit_syscall *ev)
 {
 	const char *action = ev->action ? ev->action : "SCMP_ACT_ALLOW";
 
-	jsonw_kv_cstring(w, "action", ev->complain ? "SCMP_ACT_ALLOW" : action);
+	jline_kv_cstring(w, "action", ev->complain ? "SCMP_ACT_ALLOW" : action);
 	if (ev->complain)
-		jsonw_kv_cstring(w, "would", action);
+		jline_kv_cstring(w, "would", action);
 	if (carries_errno(action))
-		jsonw_kv_int64(w, "errno", ev->errno_ret);
+		jline_kv_int64(w, "errno", ev->errno_ret);
 	write_rule(w, ev->rule);
 	if (ev->rule == AUDIT_RULE_GUARD && ev->guard)
-		jsonw_kv_cstring(w, "guard", ev->guard);
+		jline_kv_cstring(w, "guard", ev->guard);
+}
+
+static time_t now_second(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
+/* The rate limit's verdict for an event now; first writes the suppressed event of an
+ * earlier second that had drops. */
+static bool admit(struct audit *a)
+{
+	time_t now;
+
+	if (a->rate.limit == 0)
+		return true;
+	now = now_second();
+	if (audit_rate_expired(&a->rate, now)) {
+		write_suppressed(a);
+		audit_rate_reset(&a->rate, now);
+	}
+	return audit_rate_take(&a->rate, now);
+}
+
+bool audit_saturated(const struct audit *a)
+{
+	return a && a->rate.limit && audit_rate_full(&a->rate, now_second());
 }
 
 void audit_syscall(struct audit *a, const struct audit_syscall *ev)
@@ -352,21 +439,25 @@ void audit_syscall(struct audit *a, const struct audit_syscall *ev)
 
 	if (!audit_wants(a, ev->action, ev->rule))
 		return;
+	if (!admit(a)) {
+		audit_rate_drop_syscall(&a->rate, ev->arch, ev->nr);
+		return;
+	}
 	if (ev->comm == NULL)
-		read_comm(ev->tid, comm, sizeof(comm));
+		proc_comm(ev->tid, comm, sizeof(comm));
 	begin_line(a, "syscall", true, ev->pid, ev->tid);
-	jsonw_kv_cstring(a->w, "comm", ev->comm ? ev->comm : comm);
-	write_arch_and_name(a->w, ev->arch, ev->nr);
-	jsonw_key(a->w, "args");
-	jsonw_array_open(a->w);
+	jline_kv_cstring(&a->w, "comm", ev->comm ? ev->comm : comm);
+	write_arch_and_name(&a->w, ev->arch, ev->nr);
+	jline_key(&a->w, "args");
+	jline_array_open(&a->w);
 	for (size_t i = 0; i < 6; i++)
-		jsonw_uint64(a->w, ev->args[i]);
-	jsonw_array_close(a->w);
-	write_action(a->w, ev);
+		jline_uint64(&a->w, ev->args[i]);
+	jline_array_close(&a->w);
+	write_action(&a->w, ev);
 	if (ev->has_ret)
-		jsonw_kv_int64(a->w, "ret", ev->ret);
+		jline_kv_int64(&a->w, "ret", ev->ret);
 	if (ev->decoded && ev->decoded->n > 0)
-		write_decoded(a->w, ev->decoded);
+		write_decoded(&a->w, ev->decoded);
 	end_line(a);
 }
 
@@ -382,27 +473,27 @@ static bool is_common_key(const char *key)
 	return false;
 }
 
-static void write_field(struct jsonw *w, const struct audit_field *f)
+static void write_field(struct jline *w, const struct audit_field *f)
 {
-	jsonw_key(w, f->key);
+	jline_key(w, f->key);
 	switch (f->type) {
 	case AUDIT_FIELD_STRING:
 		if (f->s)
-			jsonw_cstring(w, f->s);
+			jline_cstring(w, f->s);
 		else
-			jsonw_null(w);
+			jline_null(w);
 		break;
 	case AUDIT_FIELD_INT:
-		jsonw_int64(w, f->i);
+		jline_int64(w, f->i);
 		break;
 	case AUDIT_FIELD_UINT:
-		jsonw_uint64(w, f->u);
+		jline_uint64(w, f->u);
 		break;
 	case AUDIT_FIELD_STRINGS:
-		jsonw_array_open(w);
+		jline_array_open(w);
 		for (size_t i = 0; i < f->sv.n; i++)
-			jsonw_cstring(w, f->sv.v[i]);
-		jsonw_array_close(w);
+			jline_cstring(w, f->sv.v[i]);
+		jline_array_close(w);
 		break;
 	}
 }
@@ -410,43 +501,50 @@ static void write_field(struct jsonw *w, const struct audit_field *f)
 void audit_event(struct audit *a, const char *event, pid_t pid, pid_t tid,
 		 const struct audit_field *fields, size_t n)
 {
+	int rated;
+
 	if (a == NULL)
 		return;
+	rated = audit_rated_event_of(event);
+	if (rated >= 0 && !admit(a)) {
+		audit_rate_drop_event(&a->rate, (enum audit_rated_event)rated);
+		return;
+	}
 	begin_line(a, event, true, pid, tid);
 	for (size_t i = 0; i < n; i++)
 		if (fields[i].key && !is_common_key(fields[i].key))
-			write_field(a->w, &fields[i]);
+			write_field(&a->w, &fields[i]);
 	end_line(a);
 }
 
 /* The action of a summary entry, named as the --summary table names it. */
-static void write_count_action(struct jsonw *w, const struct oci_filter *filter, uint32_t data)
+static void write_count_action(struct jline *w, const struct oci_filter *filter, uint32_t data)
 {
 	const struct oci_slot *sl = oci_filter_slot(filter, data);
 
 	if (data == SUMMARY_ALLOWED) {
-		jsonw_kv_cstring(w, "action", "SCMP_ACT_ALLOW");
+		jline_kv_cstring(w, "action", "SCMP_ACT_ALLOW");
 		return;
 	}
 	if (sl == NULL) { /* SCMP_ACT_TRACE of a filter that is not ours */
-		jsonw_kv_cstring(w, "action", "SCMP_ACT_TRACE");
-		jsonw_kv_int64(w, "errno", data);
+		jline_kv_cstring(w, "action", "SCMP_ACT_TRACE");
+		jline_kv_int64(w, "errno", data);
 		return;
 	}
-	jsonw_kv_cstring(w, "action", oci_action_name(sl->action));
+	jline_kv_cstring(w, "action", oci_action_name(sl->action));
 	if (sl->action == OCI_ACT_ERRNO || sl->action == OCI_ACT_TRACE)
-		jsonw_kv_int64(w, "errno", sl->errno_ret);
+		jline_kv_int64(w, "errno", sl->errno_ret);
 }
 
-static void write_count(struct jsonw *w, const struct summary_entry *e,
+static void write_count(struct jline *w, const struct summary_entry *e,
 			const struct oci_filter *filter)
 {
-	jsonw_object_open(w);
+	jline_object_open(w);
 	write_arch_and_name(w, e->arch, e->nr);
 	write_count_action(w, filter, e->data);
-	jsonw_kv_uint64(w, "calls", e->count);
-	jsonw_kv_uint64(w, "errors", e->errors);
-	jsonw_object_close(w);
+	jline_kv_uint64(w, "calls", e->count);
+	jline_kv_uint64(w, "errors", e->errors);
+	jline_object_close(w);
 }
 
 void audit_teardown(struct audit *a, pid_t joined, int exit_status, const struct summary *sum,
@@ -454,21 +552,86 @@ void audit_teardown(struct audit *a, pid_t joined, int exit_status, const struct
 {
 	size_t n = 0;
 	cleanup_free struct summary_entry *rows = sum ? summary_sorted(sum, &n) : NULL;
-	uint64_t calls = 0, errors = 0;
+	uint64_t calls = 0, errors = 0, other_calls = 0, other_errors = 0;
 
 	if (a == NULL)
 		return;
+	if (a->rate.dropped)
+		write_suppressed(a);
+	audit_rate_reset(&a->rate, 0);
 	begin_line(a, joined ? "leave" : "teardown", joined != 0, joined, joined);
-	jsonw_kv_int64(a->w, "status", exit_status);
-	jsonw_key(a->w, "counts");
-	jsonw_array_open(a->w);
+	jline_kv_int64(&a->w, "status", exit_status);
+	jline_key(&a->w, "counts");
+	jline_array_open(&a->w);
 	for (size_t i = 0; i < n; i++) {
-		write_count(a->w, &rows[i], filter);
 		calls += rows[i].count;
 		errors += rows[i].errors;
+		if (i < AUDIT_TEARDOWN_ROWS) {
+			write_count(&a->w, &rows[i], filter);
+			continue;
+		}
+		other_calls += rows[i].count;
+		other_errors += rows[i].errors;
 	}
-	jsonw_array_close(a->w);
-	jsonw_kv_uint64(a->w, "calls", calls);
-	jsonw_kv_uint64(a->w, "errors", errors);
+	jline_array_close(&a->w);
+	if (sum) {
+		other_calls += sum->other_calls;
+		other_errors += sum->other_errors;
+		calls += sum->other_calls;
+		errors += sum->other_errors;
+	}
+	if (other_calls || other_errors) {
+		jline_key(&a->w, "other");
+		jline_object_open(&a->w);
+		jline_kv_uint64(&a->w, "calls", other_calls);
+		jline_kv_uint64(&a->w, "errors", other_errors);
+		jline_object_close(&a->w);
+	}
+	jline_kv_uint64(&a->w, "calls", calls);
+	jline_kv_uint64(&a->w, "errors", errors);
+	end_line(a);
+	audit_sink_flush(a->sink);
+}
+
+/* ---- suppressed ---- */
+
+static void write_drop_rows(struct jline *w, const struct audit_rate *r)
+{
+	jline_key(w, "syscalls");
+	jline_array_open(w);
+	for (size_t i = 0; i < r->n_rows; i++) {
+		jline_object_open(w);
+		write_arch_and_name(w, r->rows[i].arch, r->rows[i].nr);
+		jline_kv_uint64(w, "dropped", r->rows[i].dropped);
+		jline_object_close(w);
+	}
+	jline_array_close(w);
+}
+
+/* What the rate limit dropped in its last second: per syscall, per lifecycle event. */
+static void write_suppressed(struct audit *a)
+{
+	const struct audit_rate *r = &a->rate;
+	bool any_event = false;
+
+	begin_line(a, "suppressed", false, 0, 0);
+	jline_kv_uint64(&a->w, "dropped", r->dropped);
+	if (r->n_rows)
+		write_drop_rows(&a->w, r);
+	if (r->unlisted)
+		jline_kv_uint64(&a->w, "unlisted", r->unlisted);
+	for (int e = 0; e < AUDIT_EV_COUNT; e++) {
+		if (r->events[e] == 0)
+			continue;
+		if (!any_event) {
+			jline_key(&a->w, "events");
+			jline_object_open(&a->w);
+			any_event = true;
+		}
+		jline_kv_uint64(&a->w, audit_rated_event_name((enum audit_rated_event)e),
+				r->events[e]);
+	}
+	if (any_event)
+		jline_object_close(&a->w);
 	end_line(a);
 }

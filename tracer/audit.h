@@ -1,11 +1,14 @@
 /* The audit log (`--audit FILE`): JSON Lines, one object per event, in the format of
  * docs/audit-format.md (schema: tests/audit-schema.json).
  *
- * Every event is one write of the whole line (JSON + "\n") to an O_APPEND descriptor,
- * straight from the event's handler: nothing is buffered in the tracer, so a crash of the
- * tracer loses at most the event it was writing, and concurrent writers (several octrace
- * instances on one file) never interleave inside a line. A failed write is reported once on
- * stderr and then ignored: the tracer must keep its tasks moving whatever the disk does. */
+ * Each event is built whole and queued (audit_sink.h): the queue is written with one write
+ * per flush, which the caller does before it blocks in waitpid() or exits (audit_flush()),
+ * so lines are never split, concurrent writers (O_APPEND) never interleave inside a line,
+ * and a crash of the tracer loses at most the events of one batch of reports. The volume is
+ * bounded: the file is rotated at its size limit (NAME.1, one older file kept), and past the
+ * rate limit events are dropped and counted ("suppressed"); the teardown event's counts stay
+ * exact. A failed write is reported once on stderr and then ignored: the tracer must keep its
+ * tasks moving whatever the disk does. */
 #pragma once
 
 #include <stdbool.h>
@@ -13,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "audit_sink.h"
 #include "error.h"
 
 struct decoded;
@@ -31,14 +35,40 @@ const char *audit_level_name(enum audit_level level);
 
 struct audit;
 
+#define AUDIT_DEFAULT_MAX_SIZE (64ull << 20)
+#define AUDIT_DEFAULT_RATE 1000u
+
+struct audit_config {
+	enum audit_level level;
+	const char *container; /* copied; NULL or "": no "container" key */
+	uint64_t max_size; /* rotate the file at this size (>= AUDIT_SIZE_MIN); 0: never */
+	unsigned rate; /* events a second before they are dropped and counted; 0: no limit */
+};
+
+/* "64M", "512K", "1G", "1048576" (bytes), "0" (no limit): 0, or -1 for anything else or a
+ * size below AUDIT_SIZE_MIN (audit_sink.h). */
+int audit_size_parse(const char *s, uint64_t *out);
+/* A number of events a second, "0" for no limit: 0, or -1. */
+int audit_rate_parse(const char *s, unsigned *out);
+
 /* Open `path` (O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC|O_NOFOLLOW, mode 0640), or, with path
- * NULL, write to `fd` (not owned: audit_close() leaves it open). container_id (copied, may
- * be NULL or "": then left out) is written as "container" on every line. Errors name the file:
+ * NULL, write to `fd` (not owned: audit_close() leaves it open; never rotated). "container"
+ * is written on every line. Errors name the file:
  *   /var/log/x/audit.jsonl: cannot open: No such file or directory */
-int audit_open(const char *path, int fd, enum audit_level level, const char *container_id,
-	       struct audit **out, struct oci_error **err);
+int audit_open(const char *path, int fd, const struct audit_config *c, struct audit **out,
+	       struct oci_error **err);
+/* The same for the file `name` in the directory `dirfd` (duplicated), `display` in messages. */
+int audit_open_at(int dirfd, const char *name, const char *display, const struct audit_config *c,
+		  struct audit **out, struct oci_error **err);
+/* Write what is queued; the caller does it before it blocks or exits. */
+void audit_flush(struct audit *a);
+/* Flushes (with any pending suppressed event) and closes. */
 void audit_close(struct audit *a);
 enum audit_level audit_level(const struct audit *a);
+/* The descriptors the log holds (-1 for none), for a process that closes every other one. */
+void audit_fds(const struct audit *a, int fds[4]);
+/* The one writer of its file, soon without access to its directory: audit_sink_hold(). */
+int audit_hold(struct audit *a, struct oci_error **err);
 
 /* Rule values besides a syscalls[] index. */
 #define AUDIT_RULE_DEFAULT (-1)	 /* the default action applied */
@@ -67,8 +97,12 @@ struct audit_syscall {
  * what would not be written. audit_syscall() applies it too. */
 bool audit_wants(const struct audit *a, const char *action, int rule);
 
-/* One "syscall" event, if audit_wants() it. Like every function below, a no-op when a is
- * NULL (no --audit). */
+/* Whether the rate limit would drop an event written now: lets the caller skip decoding. */
+bool audit_saturated(const struct audit *a);
+
+/* One "syscall" event, if audit_wants() it and the rate limit lets it through (else it is
+ * counted for this second's "suppressed" event). Like every function below, a no-op when a
+ * is NULL (no --audit). */
 void audit_syscall(struct audit *a, const struct audit_syscall *ev);
 
 enum audit_field_type {
@@ -101,14 +135,17 @@ struct audit_field {
 /* A lifecycle event: "attach", "armed", "exec", "clone", "fork", "vfork", "exit",
  * "exit_group", "detach" (docs/audit-format.md lists the fields each one carries). Fields
  * named like a common key (time, event, container, pid, tid) are dropped, and a NULL
- * string is written as null, so that a line is always valid JSON. */
+ * string is written as null, so that a line is always valid JSON. The rate limit applies to
+ * clone, fork, vfork, exec, exit and exit_group (audit_rate.h). */
 void audit_event(struct audit *a, const char *event, pid_t pid, pid_t tid,
 		 const struct audit_field *fields, size_t n);
 
 /* The last line: "teardown" with octrace's exit status and, per (arch, syscall, action),
- * the calls and errors counted in `sum`; actions are named through `filter` (may be NULL)
- * as in the --summary table. For a session that followed a process joining a container
- * (`joined`: its pid, else 0), "leave" with that pid and the same keys. */
+ * the calls and errors counted in `sum` (the AUDIT_TEARDOWN_ROWS with most calls; the rest
+ * summed in "other"); actions are named through `filter` (may be NULL) as in the --summary
+ * table. For a session that followed a process joining a container (`joined`: its pid,
+ * else 0), "leave" with that pid and the same keys. Written at once (flushed). */
+#define AUDIT_TEARDOWN_ROWS 256
 void audit_teardown(struct audit *a, pid_t joined, int exit_status, const struct summary *sum,
 		    const struct oci_filter *filter);
 

@@ -18,7 +18,7 @@ static const char *const allowed[] = {
 	"read", "readv", "pread64", "write", "writev", "pwrite64", "openat", "open", "close",
 	"close_range", "fstat", "newfstatat", "stat", "lstat", "statx", "lseek", "getdents64",
 	"readlink", "readlinkat", "fcntl", "dup", "dup2", "dup3", "fsync", "fdatasync",
-	"ftruncate", "rename", "renameat", "renameat2",
+	"ftruncate", "copy_file_range", "rename", "renameat", "renameat2",
 	/* joins */
 	"accept4", "getsockopt", "sendto", "sendmsg", "recvfrom", "recvmsg", "poll", "ppoll",
 	"eventfd2", "shutdown",

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cleanup.h"
 #include "log.h"
 #include "mem.h"
@@ -451,6 +452,7 @@ int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *
 	struct injector in = { .s = s, .t = t, .at_exec = t->stop == REPORT_EXEC };
 	int rc;
 
+	audit_flush(s->audit); /* the injection blocks in waitpid: nothing waits in memory */
 	if (settle(&in, err) < 0 || begin(&in, err) < 0)
 		rc = -1;
 	else {

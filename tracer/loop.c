@@ -306,6 +306,8 @@ void session_detach_all(struct session *s)
 	tracee_for_each(&s->tasks, detach_one, s);
 	while (s->tasks.count > 0) {
 		int status;
+
+		observe_flush(s);
 		pid_t tid = waitpid(-1, &status, __WALL);
 
 		if (tid < 0 && errno == EINTR)
@@ -386,7 +388,9 @@ void session_loop(struct session *s)
 			session_stop_signal = 0;
 			handle_stop_request(s, sig);
 		}
-		n = next_batch(batch, (int)N_ELEMENTS(batch));
+		observe_flush(s); /* nothing waits in memory while octrace sleeps */
+		/* one task has no one to starve: no WNOHANG round that finds nothing */
+		n = next_batch(batch, s->tasks.count > 1 ? (int)N_ELEMENTS(batch) : 1);
 		if (n == 0)
 			return;
 		for (int i = 0; i < n; i++)

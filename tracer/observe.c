@@ -1,13 +1,16 @@
 #include "observe.h"
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "attach.h"
@@ -61,6 +64,7 @@ void observe_armed(struct session *s, struct tracee *t)
 	size_t argc = 0;
 	ssize_t n;
 
+	t->comm_at = 0;
 	if (s->audit == NULL)
 		return;
 	proc_cmdline(t->tid, cmdline, sizeof(cmdline), argv, ARGV_MAX, &argc);
@@ -83,6 +87,7 @@ void observe_exec(struct session *s, struct tracee *t, pid_t former)
 	char path[64], exe[4096];
 	ssize_t n;
 
+	t->comm_at = 0; /* an exec names the task after its program */
 	if (s->audit == NULL)
 		return;
 	/* readlink only reads the link's text: nothing a container chose is followed */
@@ -179,13 +184,65 @@ static void fill_decision(struct session *s, const struct tracee *t, struct audi
 	ev->guard = v->guard != OCI_GUARD_NONE ? oci_guard_name((enum oci_guard)v->guard) : NULL;
 }
 
-static struct decoded *decode_into(struct tracee *t, uint32_t arch, int nr, const uint64_t *a)
+/* One decode at a time (the tracer is single-threaded): decoding needs no memory per task. */
+static struct decoded scratch;
+
+static const struct decoded *decode_now(struct tracee *t, uint32_t arch, int nr,
+					const uint64_t *a)
 {
-	if (t->decoded == NULL && (t->decoded = malloc(sizeof(*t->decoded))) == NULL)
-		return NULL;
-	if (decode_syscall(t->tid, arch, nr, a, t->decoded) <= 0)
-		return NULL;
-	return t->decoded;
+	return decode_syscall(t->tid, arch, nr, a, &scratch) > 0 ? &scratch : NULL;
+}
+
+/* At level all a syscall is decoded at its entry (an execve's argv is gone by its exit) and
+ * logged at its exit: the task keeps what was decoded, only the bytes in use, until then. */
+static bool keep_decoded(struct tracee *t, const struct decoded *d)
+{
+	size_t size = offsetof(struct decoded, store) + d->used;
+
+	free(t->decoded);
+	t->decoded = malloc(size);
+	if (t->decoded == NULL)
+		return false;
+	memcpy(t->decoded, d, size);
+	return true;
+}
+
+static void drop_decoded(struct tracee *t)
+{
+	free(t->decoded);
+	t->decoded = NULL;
+	t->sc_decoded = false;
+}
+
+/* /proc/TID/comm, cached per task: reading it (open, read, close) was most of the cost of an
+ * audit event. The name changes at an exec and with prctl(PR_SET_NAME), which reset the
+ * cache when octrace sees them (the exec always; the prctl at level all, or when the policy
+ * stops it); a write to /proc/.../comm, which any thread of the group can do, and a prctl
+ * octrace does not see are picked up within COMM_TTL_MS. The name is the task's own choice
+ * anyway: it identifies nothing (pid and tid do). */
+#define COMM_TTL_MS 100
+
+static const char *task_comm(struct tracee *t)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1; /* never 0 */
+	if (t->comm_at == 0 || now - t->comm_at >= COMM_TTL_MS) {
+		proc_comm(t->tid, t->comm, sizeof(t->comm));
+		t->comm_at = now;
+	}
+	return t->comm;
+}
+
+/* prctl (PR_SET_NAME among its options) may have renamed the task: read comm again. */
+static void note_prctl(struct tracee *t)
+{
+	int prctl_nr = t->sc_arch == AUDIT_ARCH_I386 ? 172 : 157; /* x32: 157 | bit 30 */
+
+	if ((t->sc_nr & ~0x40000000) == prctl_nr)
+		t->comm_at = 0;
 }
 
 static void emit(struct session *s, struct tracee *t, bool has_ret, int64_t ret,
@@ -198,6 +255,9 @@ static void emit(struct session *s, struct tracee *t, bool has_ret, int64_t ret,
 
 	memcpy(ev.args, t->sc_args, sizeof(ev.args));
 	fill_decision(s, t, &ev);
+	/* dropped by the rate limit: nothing to look up */
+	if (!audit_saturated(s->audit))
+		ev.comm = task_comm(t);
 	audit_syscall(s->audit, &ev);
 }
 
@@ -257,9 +317,11 @@ void observe_seccomp(struct session *s, struct tracee *t,
 	if (s->syscall_stops && t->in_syscall && !acts_without_return(&t->sc_verdict))
 		return;
 	t->sc_logged = true;
-	if (!audit_wants(s->audit, oci_action_name(d->action), audit_rule(d->rule)))
-		return;
-	emit(s, t, false, 0, decode_into(t, t->sc_arch, t->sc_nr, t->sc_args));
+	if (audit_wants(s->audit, oci_action_name(d->action), audit_rule(d->rule)))
+		emit(s, t, false, 0,
+		     audit_saturated(s->audit) ? NULL
+					       : decode_now(t, t->sc_arch, t->sc_nr, t->sc_args));
+	note_prctl(t);
 }
 
 static void syscall_entry(struct session *s, struct tracee *t,
@@ -275,7 +337,11 @@ static void syscall_entry(struct session *s, struct tracee *t,
 	if (s->profile && !s->learn_filter)
 		learn_syscall_entry(s, t, info);
 	/* memory is read at entry: an execve's argv is gone by its exit */
-	if (s->audit && decode_into(t, t->sc_arch, t->sc_nr, t->sc_args))
+	const struct decoded *d = s->audit && !audit_saturated(s->audit)
+					  ? decode_now(t, t->sc_arch, t->sc_nr, t->sc_args)
+					  : NULL;
+
+	if (d && keep_decoded(t, d))
 		t->sc_decoded = true;
 }
 
@@ -285,8 +351,10 @@ static void syscall_exit(struct session *s, struct tracee *t,
 	if (!t->in_syscall)
 		return;
 	t->in_syscall = false;
-	if (t->sc_logged)
+	if (t->sc_logged) {
+		drop_decoded(t);
 		return;
+	}
 	if (!t->sc_decided) {
 		summary_add(&s->summary, t->sc_arch, t->sc_nr, SUMMARY_ALLOWED);
 		if (info->exit.rval < 0)
@@ -297,6 +365,8 @@ static void syscall_exit(struct session *s, struct tracee *t,
 	}
 	if (s->audit)
 		emit(s, t, true, info->exit.rval, t->sc_decoded ? t->decoded : NULL);
+	drop_decoded(t);
+	note_prctl(t);
 }
 
 void observe_syscall_stop(struct session *s, struct tracee *t)
@@ -322,6 +392,11 @@ void observe_detach(struct session *s, size_t tasks)
 	struct audit_field f[] = { AUDIT_UINT("tasks", tasks) };
 
 	audit_event(s->audit, "detach", s->root, s->root, f, N_ELEMENTS(f));
+}
+
+void observe_flush(struct session *s)
+{
+	audit_flush(s->audit);
 }
 
 void observe_teardown(struct session *s, int exit_code)

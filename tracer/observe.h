@@ -26,4 +26,6 @@ void observe_seccomp(struct session *s, struct tracee *t,
 /* A syscall-entry or -exit stop (audit level all, profiling). */
 void observe_syscall_stop(struct session *s, struct tracee *t);
 void observe_detach(struct session *s, size_t tasks);
+/* Write out what the audit log holds: before the tracer blocks (waitpid) or exits. */
+void observe_flush(struct session *s);
 void observe_teardown(struct session *s, int exit_code);

@@ -35,6 +35,8 @@ struct options {
 	bool arm_now;
 	const char *audit;
 	const char *audit_level;
+	const char *audit_max_size;
+	const char *audit_rate;
 	const char *profile_out;
 	const char *profile_base;
 	const char *profile_args;
@@ -71,6 +73,10 @@ static const char usage_text[] =
 	"                     what the audit log records (default traced): syscalls the policy\n"
 	"                     denies; every syscall that stops (adds LOG, TRACE); or every\n"
 	"                     syscall, with its return value (two stops per syscall)\n"
+	"      --audit-max-size SIZE  rotate the audit log to FILE.1 when it reaches SIZE\n"
+	"                     (K, M, G suffixes; at least 256K; 0: never; default 64M)\n"
+	"      --audit-rate N  write at most N audit events a second, count the others in a\n"
+	"                     \"suppressed\" event (0: no limit; default 1000)\n"
 	"      --profile-out FILE  write an OCI seccomp profile allowing exactly the syscalls\n"
 	"                     the traced program made (it stops at every syscall)\n"
 	"      --profile-base FILE  merge the observed syscalls into this profile\n"
@@ -90,7 +96,8 @@ static const char usage_text[] =
 static const char *current_option = "";
 
 enum { OPT_COMPLAIN = 256, OPT_SUMMARY, OPT_ARM_NOW, OPT_DEBUG, OPT_AUDIT, OPT_AUDIT_LEVEL,
-       OPT_PROFILE_OUT, OPT_PROFILE_BASE, OPT_PROFILE_ARGS, OPT_PROFILE_STATS };
+       OPT_AUDIT_MAX_SIZE, OPT_AUDIT_RATE, OPT_PROFILE_OUT, OPT_PROFILE_BASE, OPT_PROFILE_ARGS,
+       OPT_PROFILE_STATS };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, 'p' },
@@ -100,6 +107,8 @@ static const struct option long_options[] = {
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "audit", required_argument, NULL, OPT_AUDIT },
 	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
+	{ "audit-max-size", required_argument, NULL, OPT_AUDIT_MAX_SIZE },
+	{ "audit-rate", required_argument, NULL, OPT_AUDIT_RATE },
 	{ "profile-out", required_argument, NULL, OPT_PROFILE_OUT },
 	{ "profile-base", required_argument, NULL, OPT_PROFILE_BASE },
 	{ "profile-args", required_argument, NULL, OPT_PROFILE_ARGS },
@@ -140,6 +149,12 @@ static int apply_option(struct options *o, int c)
 		return 0;
 	case OPT_AUDIT_LEVEL:
 		o->audit_level = optarg;
+		return 0;
+	case OPT_AUDIT_MAX_SIZE:
+		o->audit_max_size = optarg;
+		return 0;
+	case OPT_AUDIT_RATE:
+		o->audit_rate = optarg;
 		return 0;
 	case OPT_PROFILE_OUT:
 		o->profile_out = optarg;
@@ -281,26 +296,46 @@ static int prepare_learning(const struct options *o, struct plan *p)
 	return 0;
 }
 
+/* The --audit-* options: checked, and given only with --audit. */
+static int audit_options(const struct options *o, struct audit_config *c)
+{
+	*c = (struct audit_config){ .level = AUDIT_TRACED, .max_size = AUDIT_DEFAULT_MAX_SIZE,
+				    .rate = AUDIT_DEFAULT_RATE };
+	if (o->audit_level && audit_level_parse(o->audit_level, &c->level) < 0)
+		return usage_error("--audit-level: \"%s\" is not denied, traced or all",
+				   o->audit_level);
+	if (o->audit_max_size && audit_size_parse(o->audit_max_size, &c->max_size) < 0)
+		return usage_error("--audit-max-size: \"%s\" is not a size of at least 256K "
+				   "(K, M, G) or 0", o->audit_max_size);
+	if (o->audit_rate && audit_rate_parse(o->audit_rate, &c->rate) < 0)
+		return usage_error("--audit-rate: \"%s\" is not a number of events a second",
+				   o->audit_rate);
+	if (o->audit_level && !o->audit)
+		return usage_error("%s", "--audit-level needs --audit FILE");
+	if (o->audit_max_size && !o->audit)
+		return usage_error("%s", "--audit-max-size needs --audit FILE");
+	if (o->audit_rate && !o->audit)
+		return usage_error("%s", "--audit-rate needs --audit FILE");
+	return 0;
+}
+
 static int prepare(const struct options *o, struct plan *p)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
-	enum audit_level level = AUDIT_TRACED;
+	struct audit_config ac;
 
 	if (o->policy &&
 	    load_policy(o->policy, !o->complain, &p->policy, &p->filter, &p->arm_filter) != 0)
 		return EXIT_USAGE;
-	if (o->audit_level && audit_level_parse(o->audit_level, &level) < 0)
-		return usage_error("--audit-level: \"%s\" is not denied, traced or all",
-				   o->audit_level);
-	if (o->audit_level && !o->audit)
-		return usage_error("%s", "--audit-level needs --audit FILE");
+	if (audit_options(o, &ac) != 0)
+		return EXIT_USAGE;
 	if (o->profile_base && !o->profile_out)
 		return usage_error("%s", "--profile-base needs --profile-out FILE");
 	if (o->profile_out && check_writable_dir(o->profile_out) < 0)
 		return EXIT_USAGE;
 	if (prepare_learning(o, p) != 0)
 		return EXIT_USAGE;
-	if (o->audit && audit_open(o->audit, -1, level, NULL, &p->audit, &err) < 0) {
+	if (o->audit && audit_open(o->audit, -1, &ac, &p->audit, &err) < 0) {
 		fprintf(stderr, "octrace: %s\n", err->msg);
 		return EXIT_USAGE;
 	}

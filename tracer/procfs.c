@@ -60,3 +60,19 @@ int proc_ns_id(pid_t pid, const char *ns, struct proc_ns *out)
 	*out = (struct proc_ns){ st.st_dev, st.st_ino };
 	return 0;
 }
+
+void proc_comm(pid_t tid, char *buf, size_t size)
+{
+	char path[32];
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+	if (n < 0)
+		n = 0;
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+}

@@ -1,5 +1,6 @@
-/* Reading /proc/PID/status, the one /proc file the tracer reads per task (and only when it
- * must: a new task's thread group for audit, TracerPid in a seize race, NSpid in the hook). */
+/* Reading /proc: /proc/PID/status, the one file the tracer reads per task (and only when it
+ * must: a new task's thread group for audit, TracerPid in a seize race, NSpid in the hook);
+ * cmdline, comm, namespaces for the audit log. */
 #pragma once
 
 #include <stddef.h>
@@ -13,6 +14,9 @@ int proc_status_field(pid_t pid, const char *key, char *out, size_t size);
 /* The process's argv from /proc/PID/cmdline: one read of at most size-1 bytes into buf, at
  * most `max` arguments pointed to from argv (into buf). 0, or -1: gone. */
 int proc_cmdline(pid_t pid, char *buf, size_t size, const char **argv, size_t max, size_t *n);
+
+/* /proc/TID/comm (at most 15 bytes) without its newline; "" when the task is gone. */
+void proc_comm(pid_t tid, char *buf, size_t size);
 
 /* A namespace's identity (the device and inode of /proc/PID/ns/NS). */
 struct proc_ns {

@@ -1,6 +1,7 @@
 #include "summary.h"
 
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,13 +34,25 @@ static void rehash(struct summary *sum, size_t cap)
 	free(old.entries);
 }
 
+int summary_nr(int nr)
+{
+	/* x32 numbers carry bit 30 (__X32_SYSCALL_BIT) */
+	if (nr < 0 || (nr & ~0x40000000) >= SUMMARY_NR_LIMIT)
+		return SUMMARY_NR_UNKNOWN;
+	return nr;
+}
+
+/* The entry of a key, created if there is room; NULL when the table is full. */
 static struct summary_entry *entry_of(struct summary *sum, uint32_t arch, int nr, uint32_t data)
 {
-	if ((sum->used + 1) * 2 > sum->cap)
+	nr = summary_nr(nr);
+	if ((sum->used + 1) * 2 > sum->cap && sum->used < SUMMARY_MAX_ENTRIES)
 		rehash(sum, sum->cap ? sum->cap * 2 : 64);
 	struct summary_entry *e = &sum->entries[slot_of(sum, arch, nr, data)];
 
 	if (e->count == 0) {
+		if (sum->used == SUMMARY_MAX_ENTRIES)
+			return NULL;
 		*e = (struct summary_entry){ .arch = arch, .nr = nr, .data = data };
 		sum->used++;
 	}
@@ -48,16 +61,44 @@ static struct summary_entry *entry_of(struct summary *sum, uint32_t arch, int nr
 
 void summary_add(struct summary *sum, uint32_t arch, int nr, uint32_t data)
 {
-	entry_of(sum, arch, nr, data)->count++;
+	struct summary_entry *e = entry_of(sum, arch, nr, data);
+
+	if (e)
+		e->count++;
+	else
+		sum->other_calls++;
 }
 
 void summary_add_error(struct summary *sum, uint32_t arch, int nr, uint32_t data)
 {
 	struct summary_entry *e = entry_of(sum, arch, nr, data);
 
+	if (e == NULL) {
+		/* a full table: its call went to other_calls too */
+		sum->other_errors++;
+		return;
+	}
 	if (e->count == 0)
 		e->count = 1;
 	e->errors++;
+}
+
+unsigned long summary_total_calls(const struct summary *sum)
+{
+	unsigned long n = sum->other_calls;
+
+	for (size_t i = 0; i < sum->cap; i++)
+		n += sum->entries[i].count;
+	return n;
+}
+
+unsigned long summary_total_errors(const struct summary *sum)
+{
+	unsigned long n = sum->other_errors;
+
+	for (size_t i = 0; i < sum->cap; i++)
+		n += sum->entries[i].errors;
+	return n;
 }
 
 static int by_count(const void *a, const void *b)
@@ -66,7 +107,7 @@ static int by_count(const void *a, const void *b)
 
 	if (x->count != y->count)
 		return x->count < y->count ? 1 : -1;
-	return x->nr - y->nr;
+	return x->nr < y->nr ? -1 : x->nr > y->nr;
 }
 
 static void print_action(const struct oci_filter *filter, uint32_t data, FILE *out)
@@ -112,16 +153,22 @@ void summary_print(const struct summary *sum, const struct oci_filter *filter, F
 
 	fprintf(out, "%-24s %10s %10s  %s\n", "syscall", "calls", "errors", "action");
 	for (size_t i = 0; i < n; i++) {
-		cleanup_free char *name = seccomp_syscall_resolve_num_arch(rows[i].arch, rows[i].nr);
+		bool unknown = rows[i].nr == SUMMARY_NR_UNKNOWN;
+		cleanup_free char *name =
+		    unknown ? NULL : seccomp_syscall_resolve_num_arch(rows[i].arch, rows[i].nr);
 
-		if (name)
-			fprintf(out, "%-24s %10lu %10lu  ", name, rows[i].count, rows[i].errors);
+		if (name || unknown)
+			fprintf(out, "%-24s %10lu %10lu  ", name ? name : "(unknown)", rows[i].count,
+				rows[i].errors);
 		else
 			fprintf(out, "syscall_%-16d %10lu %10lu  ", rows[i].nr, rows[i].count,
 				rows[i].errors);
 		print_action(filter, rows[i].data, out);
 		fputc('\n', out);
 	}
+	if (sum->other_calls || sum->other_errors)
+		fprintf(out, "%-24s %10lu %10lu  (table full: %d keys)\n", "(other)",
+			sum->other_calls, sum->other_errors, SUMMARY_MAX_ENTRIES);
 }
 
 void summary_free(struct summary *sum)

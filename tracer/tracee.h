@@ -101,7 +101,10 @@ struct tracee {
 		uint32_t errno_ret;
 		int guard; /* enum oci_guard */
 	} sc_verdict;
-	struct decoded *decoded; /* owned, allocated on first use */
+	struct decoded *decoded; /* owned: level all, from a syscall's entry to its exit; only
+				  * the bytes in use are allocated (offsetof store + used) */
+	uint64_t comm_at; /* when comm was read (ms, CLOCK_MONOTONIC_COARSE); 0: not cached */
+	char comm[16]; /* /proc/TID/comm, for the audit log (observe.c) */
 	struct tracee *next; /* hash chain, owned by the table */
 };
 

@@ -291,14 +291,54 @@ static int is_decoded(const struct json *v, char **why)
 	return v->len > 0 ? 0 : fail(why, "empty (left out when nothing is decoded)");
 }
 
+/* "nr" goes with every syscall but "unknown" (every number outside the syscall tables,
+ * counted together), and only with them. */
+static int check_nr_presence(const struct json *v, char **why)
+{
+	const struct json *name = json_get(v, "syscall");
+	bool unknown = name && name->type == JSON_STRING && strcmp(name->text, "unknown") == 0;
+
+	if ((json_get(v, "nr") == NULL) != unknown)
+		return fail(why, "\"nr\" %s", unknown ? "with syscall \"unknown\"" : "missing");
+	return 0;
+}
+
 static int is_count(const struct json *v, char **why)
 {
 	static const struct key_rule rules[] = {
 	    {"arch", true, is_nonempty_string},
 	    {"syscall", true, is_nonempty_string},
-	    {"nr", true, is_int},
+	    {"nr", false, is_int},
 	    {"action", true, is_action},
 	    {"errno", false, is_errno},
+	    {"calls", true, is_uint},
+	    {"errors", true, is_uint},
+	};
+
+	if (check_object(v, rules, N_ELEMENTS(rules), why) < 0)
+		return -1;
+	return check_nr_presence(v, why);
+}
+
+static int is_array_of(const struct json *v, check_fn item, char **why)
+{
+	if (want_type(v, JSON_ARRAY, why) < 0)
+		return -1;
+	for (size_t i = 0; i < v->len; i++) {
+		cleanup_free char *problem = NULL;
+
+		if (item(v->items[i], &problem) < 0)
+			return fail(why, "[%zu]: %s", i, problem);
+	}
+	return 0;
+}
+
+static int is_counts(const struct json *v, char **why) { return is_array_of(v, is_count, why); }
+
+/* teardown's "other": the calls of the syscalls left out of "counts". */
+static int is_other(const struct json *v, char **why)
+{
+	static const struct key_rule rules[] = {
 	    {"calls", true, is_uint},
 	    {"errors", true, is_uint},
 	};
@@ -306,17 +346,37 @@ static int is_count(const struct json *v, char **why)
 	return check_object(v, rules, N_ELEMENTS(rules), why);
 }
 
-static int is_counts(const struct json *v, char **why)
+static int is_drop_row(const struct json *v, char **why)
 {
-	if (want_type(v, JSON_ARRAY, why) < 0)
-		return -1;
-	for (size_t i = 0; i < v->len; i++) {
-		cleanup_free char *problem = NULL;
+	static const struct key_rule rules[] = {
+	    {"arch", true, is_nonempty_string},
+	    {"syscall", true, is_nonempty_string},
+	    {"nr", false, is_int},
+	    {"dropped", true, is_positive},
+	};
 
-		if (is_count(v->items[i], &problem) < 0)
-			return fail(why, "[%zu]: %s", i, problem);
-	}
-	return 0;
+	if (check_object(v, rules, N_ELEMENTS(rules), why) < 0)
+		return -1;
+	return check_nr_presence(v, why);
+}
+
+static int is_drop_rows(const struct json *v, char **why)
+{
+	return is_array_of(v, is_drop_row, why);
+}
+
+/* suppressed's "events": lifecycle events dropped, by name. */
+static int is_event_drops(const struct json *v, char **why)
+{
+	static const struct key_rule rules[] = {
+	    {"clone", false, is_positive}, {"fork", false, is_positive},
+	    {"vfork", false, is_positive}, {"exec", false, is_positive},
+	    {"exit", false, is_positive},  {"exit_group", false, is_positive},
+	};
+
+	if (check_object(v, rules, N_ELEMENTS(rules), why) < 0)
+		return -1;
+	return v->len > 0 ? 0 : fail(why, "empty (left out when no event was dropped)");
 }
 
 static int is_mode_name(const struct json *v, char **why)
@@ -402,7 +462,8 @@ static const struct key_rule detach_keys[] = {
     {"reason", false, is_string},
 };
 #define END_KEYS                                                                                   \
-	{"status", true, is_int}, {"counts", true, is_counts}, {"calls", true, is_uint},          \
+	{"status", true, is_int}, {"counts", true, is_counts}, {"other", false, is_other},        \
+	    {"calls", true, is_uint},                                                              \
 	{                                                                                          \
 		"errors", true, is_uint                                                            \
 	}
@@ -428,6 +489,13 @@ static const struct key_rule reattach_keys[] = {
     {"mode", true, is_mode_name},
     {"since", false, is_time_or_null},
 };
+static const struct key_rule suppressed_keys[] = {
+    COMMON_KEYS,
+    {"dropped", true, is_positive},
+    {"syscalls", false, is_drop_rows},
+    {"unlisted", false, is_positive},
+    {"events", false, is_event_drops},
+};
 
 #define EVENT(name, keys)                                                                          \
 	{                                                                                          \
@@ -446,6 +514,7 @@ static const struct {
     EVENT("exit_group", exit_group_keys), EVENT("detach", detach_keys),
     EVENT("teardown", teardown_keys), EVENT("leave", leave_keys),
     EVENT("tracer_died", tracer_died_keys), EVENT("reattach", reattach_keys),
+    EVENT("suppressed", suppressed_keys),
 };
 
 static bool is_action_named(const struct json *v, const char *name)
@@ -483,6 +552,27 @@ static int check_exit_consistency(const struct json *line, char **why)
 	return 0;
 }
 
+static uint64_t uint_of(const struct json *v)
+{
+	return v && v->type == JSON_NUMBER ? strtoull(v->text, NULL, 10) : 0;
+}
+
+/* "dropped" is the sum of what the other keys count. */
+static int check_suppressed_consistency(const struct json *line, char **why)
+{
+	const struct json *rows = json_get(line, "syscalls"), *named = json_get(line, "events");
+	uint64_t sum = uint_of(json_get(line, "unlisted"));
+
+	for (size_t i = 0; rows && i < rows->len; i++)
+		sum += uint_of(json_get(rows->items[i], "dropped"));
+	for (size_t i = 0; named && i < named->len; i++)
+		sum += uint_of(named->items[i]);
+	if (sum != uint_of(json_get(line, "dropped")))
+		return fail(why, "suppressed: \"dropped\" is not the sum of the drops listed (%ju)",
+			    (uintmax_t)sum);
+	return 0;
+}
+
 static int check_event(const struct json *line, char **why)
 {
 	const struct json *event = json_get(line, "event");
@@ -499,6 +589,8 @@ static int check_event(const struct json *line, char **why)
 			return check_syscall_consistency(line, why);
 		if (strcmp(event->text, "exit") == 0)
 			return check_exit_consistency(line, why);
+		if (strcmp(event->text, "suppressed") == 0)
+			return check_suppressed_consistency(line, why);
 		return 0;
 	}
 	return fail(why, "unknown event \"%s\"", event->text);

@@ -23,6 +23,8 @@
 
 #define MAX_LINES 32
 
+static const struct audit_config level_all = {.level = AUDIT_ALL};
+
 struct lines {
 	struct json *v[MAX_LINES];
 	char *text[MAX_LINES];
@@ -93,7 +95,9 @@ static struct audit *open_on(int fd, enum audit_level level, const char *contain
 	struct audit *a = NULL;
 	struct oci_error *err = NULL;
 
-	if (audit_open(NULL, fd, level, container, &a, &err) < 0) {
+	struct audit_config c = {.level = level, .container = container};
+
+	if (audit_open(NULL, fd, &c, &a, &err) < 0) {
 		diag("audit_open: %s", err->msg);
 		exit(99);
 	}
@@ -133,7 +137,7 @@ static void check_open_error(const char *path, int fd, const char *want)
 	struct audit *sentinel = (struct audit *)&sentinel, *a = sentinel;
 	struct oci_error *err = NULL;
 
-	if (!ok(audit_open(path, fd, AUDIT_ALL, NULL, &a, &err) < 0 && a == sentinel,
+	if (!ok(audit_open(path, fd, &level_all, &a, &err) < 0 && a == sentinel,
 		"audit_open(%s) fails, *out untouched", path ? path : "NULL")) {
 		audit_close(a);
 		return;
@@ -159,7 +163,7 @@ static void test_open_file(void)
 		exit(99);
 	snprintf(path, sizeof(path), "%s/audit.jsonl", dir);
 	for (int round = 0; round < 2; round++) {
-		if (audit_open(path, -1, AUDIT_ALL, NULL, &a, &err) < 0) {
+		if (audit_open(path, -1, &level_all, &a, &err) < 0) {
 			ok(false, "audit_open(%s): %s", path, err->msg);
 			oci_error_free(err);
 			return;
@@ -196,7 +200,7 @@ static void test_nofollow_message(void)
 	snprintf(link, sizeof(link), "%s/l", dir);
 	if (symlink(target, link) < 0)
 		exit(99);
-	ok(audit_open(link, -1, AUDIT_ALL, NULL, &a, &err) < 0 && err->code == ELOOP &&
+	ok(audit_open(link, -1, &level_all, &a, &err) < 0 && err->code == ELOOP &&
 	       strstr(err->msg, link) == err->msg,
 	   "a symlink is refused (O_NOFOLLOW): %s", err ? err->msg : "opened");
 	oci_error_free(err);
@@ -527,7 +531,7 @@ static void test_teardown(void)
 	struct audit *a = open_on(fd, AUDIT_DENIED, "ctr");
 	cleanup_lines struct lines l = {.n = 0};
 	cleanup_oci_filter struct oci_filter *f = compile_example();
-	struct summary sum = {NULL, 0, 0};
+	struct summary sum = {0};
 	uint32_t deny = slot_data(f, OCI_ACT_ERRNO, 13), log = slot_data(f, OCI_ACT_LOG, 0);
 	const struct json *counts, *c0, *c1, *c2;
 
@@ -589,7 +593,7 @@ static void test_teardown_empty(void)
 	int fd = new_memfd();
 	struct audit *a = open_on(fd, AUDIT_ALL, NULL);
 	cleanup_lines struct lines l = {.n = 0};
-	struct summary sum = {NULL, 0, 0};
+	struct summary sum = {0};
 
 	audit_teardown(a, 0, 0, &sum, NULL);
 	audit_teardown(a, 0, 1, NULL, NULL);
@@ -616,8 +620,10 @@ static void test_write_error_once(void)
 	a = open_on(pipefd[1], AUDIT_ALL, NULL);
 	fflush(stderr);
 	dup2(err_fd, 2);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		audit_event(a, "detach", 1, 1, NULL, 0);
+		audit_flush(a);
+	}
 	fflush(stderr);
 	dup2(saved_stderr, 2);
 	close(saved_stderr);
@@ -693,6 +699,12 @@ static void test_checker_rejects(void)
 	     "teardown: \"counts\": [0]: \"calls\": missing"},
 	    {"{" T "\"event\":\"attach\",\"pid\":1,\"tid\":1,\"mode\":\"audit\"}",
 	     "attach: \"mode\": unknown value \"audit\""},
+	    {"{" T "\"event\":\"suppressed\",\"dropped\":5,\"syscalls\":[{\"arch\":\"x86_64\","
+	     "\"syscall\":\"getppid\",\"nr\":110,\"dropped\":4}]}",
+	     "suppressed: \"dropped\" is not the sum of the drops listed (4)"},
+	    {"{" T "\"event\":\"suppressed\",\"dropped\":1,\"syscalls\":[{\"arch\":\"x86_64\","
+	     "\"syscall\":\"unknown\",\"nr\":5000,\"dropped\":1}]}",
+	     "suppressed: \"syscalls\": [0]: \"nr\" with syscall \"unknown\""},
 	};
 
 	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {

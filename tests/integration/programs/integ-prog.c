@@ -15,6 +15,8 @@
  *   lines FIFO              for each line read from FIFO, one getpgid: "getpgid: R errno E"
  *                           (R 0 on success); whatever the result (t-death.sh: a complain-mode
  *                           container whose tracer dies and comes back)
+ *   flood N                 N denied getpgid calls; "flood N denied", exit 0 (for the audit
+ *                           log's size and rate limits)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +114,16 @@ static int probe(int status)
 	e = errno;
 	say("mkdirat: %ld errno %d", r, r == -1 ? e : 0);
 	return status;
+}
+
+static int flood(int n)
+{
+	int denied = 0;
+
+	for (int i = 0; i < n; i++)
+		denied += syscall(SYS_getpgid, 0) == -1 && errno == DENIED_ERRNO;
+	say("flood %d denied", denied);
+	return 0;
 }
 
 struct exiter {
@@ -286,7 +298,9 @@ int main(int argc, char **argv)
 		return hammer_forever(atoi(argv[2]));
 	if (strcmp(mode, "lines") == 0 && argc == 3)
 		return lines(argv[2]);
+	if (strcmp(mode, "flood") == 0 && argc == 3)
+		return flood(atoi(argv[2]));
 	dprintf(STDERR_FILENO, "usage: integ-prog probe STATUS | threads N STATUS main|thread | "
-			       "tree STATUS | hammer N\n");
+			       "tree STATUS | hammer N | flood N\n");
 	return 2;
 }
