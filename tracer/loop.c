@@ -325,8 +325,11 @@ static void handle_stop_request(struct session *s, int sig)
 /* Block for one report, then take every other one already waiting, and only then dispatch
  * them: waitpid(-1) favours the newest tracees, and dispatching one report at a time would
  * starve the oldest threads of a busy process (strace's next_event() batches for the same
- * reason). Returns the number collected, 0 when no traced task is left, -1 on EINTR. */
-static int next_batch(struct report *batch, int max)
+ * reason). Once there are as many reports as known tasks, the batch is complete: a task
+ * reports once until it is resumed, and the extra WNOHANG would cost every stop of a
+ * single-threaded program one more syscall (a task not known yet reports at the next call).
+ * Returns the number collected, 0 when no traced task is left, -1 on EINTR. */
+static int next_batch(struct report *batch, int max, size_t known)
 {
 	int n = 0;
 
@@ -342,7 +345,7 @@ static int next_batch(struct report *batch, int max)
 			return n;
 		}
 		batch[n++] = report_classify(tid, status);
-		if (n == max)
+		if (n == max || (size_t)n >= known)
 			return n;
 	}
 }
@@ -363,7 +366,7 @@ void session_loop(struct session *s)
 			session_stop_signal = 0;
 			handle_stop_request(s, sig);
 		}
-		n = next_batch(batch, (int)N_ELEMENTS(batch));
+		n = next_batch(batch, (int)N_ELEMENTS(batch), s->tasks.count);
 		if (n == 0)
 			return;
 		for (int i = 0; i < n; i++)
