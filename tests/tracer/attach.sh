@@ -91,7 +91,7 @@ done
 
 start_attachme exec "$B/sysprobe" getppid:57005 mkdir:0 getppid:53731
 if [ -n "$PID" ]; then
-	"$OCTRACE" attach --policy "$P/deny.json" "$PID" 2>"$T/attach.err" &
+	"$OCTRACE" attach --debug --policy "$P/deny.json" "$PID" 2>"$T/attach.err" &
 	apid=$!
 	_bg+=("$apid")
 	wait_traced "$PID"
@@ -107,6 +107,34 @@ if [ -n "$PID" ]; then
 	await "$apid"
 	is "$ST/$TIMED_OUT" "0/0" "attach: attach exits with its status" ||
 		diag "attach stderr: $(<"$T/attach.err")"
+	grep -q "the filter goes below its stack" "$T/attach.err"
+	ok $? "attach: the filter stacked at the exec goes below the new program's stack"
+fi
+
+# The same with a stack limit (12 KiB) too small for podman.json's filter (17 KiB) below the
+# new program's arguments: it goes into a page mapped for it, and the policy still applies
+# from the program's first instruction.
+start_attachme exec "$B/sysprobe" kexec_load:0 acct:0 getppid:0
+if [ -n "$PID" ]; then
+	prlimit --pid "$PID" --stack=12288
+	ok $? "small stack: the program's next exec gets a 12 KiB stack limit"
+	"$OCTRACE" attach --debug --policy "$P/podman.json" "$PID" 2>"$T/attach.err" &
+	apid=$!
+	_bg+=("$apid")
+	wait_traced "$PID"
+	ok $? "small stack: every thread gets traced"
+	echo exec >&3
+	expect_line "before exec: allowed" "small stack: nothing denied before execve"
+	expect_line "kexec_load:0 = -1 EPERM" "small stack: after execve the policy applies (EPERM)"
+	expect_line "acct:0 = -1 ENOSYS" "small stack: after execve the policy applies (default)"
+	expect_line "getppid:0 = pid" "small stack: allowed calls run"
+	await "$PID"
+	is "$ST/$TIMED_OUT" "0/0" "small stack: the exec'd program exits 0"
+	await "$apid"
+	is "$ST/$TIMED_OUT" "0/0" "small stack: attach exits with its status"
+	grep -q "no room below its stack.*a page is mapped" "$T/attach.err"
+	ok $? "small stack: the filter went into a mapped page" ||
+		diag "attach stderr: $(tail -n 5 "$T/attach.err")"
 fi
 
 finish
