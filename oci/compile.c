@@ -477,6 +477,23 @@ struct oci_filter *oci_filter_to_learn(const struct oci_filter *f)
 	return l;
 }
 
+int oci_filter_to_setup(const struct oci_filter *tracer, struct oci_filter **out)
+{
+	size_t n_guard = 0, n_res = N_ELEMENTS(reserved_prefix);
+	const struct sock_filter *guard = oci_guard_prefix(&n_guard);
+	cleanup_oci_filter struct oci_filter *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || (f->insns = malloc((n_res + n_guard + 1) * sizeof(*f->insns))) == NULL)
+		abort();
+	memcpy(f->insns, reserved_prefix, sizeof(reserved_prefix));
+	memcpy(f->insns + n_res, guard, n_guard * sizeof(*f->insns));
+	f->insns[n_res + n_guard] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f->len = n_res + n_guard + 1;
+	f->flags = tracer->flags;
+	*out = steal_pointer(&f);
+	return 0;
+}
+
 int oci_policy_compile(const struct oci_policy *p, enum oci_compile_mode mode, FILE *warn,
 		       struct oci_filter **out, struct oci_error **err)
 {

@@ -79,6 +79,12 @@ int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **o
  * every architecture. */
 struct oci_filter *oci_filter_to_learn(const struct oci_filter *f);
 
+/* The setup filter: `tracer`'s reserved numbers and guards, then ALLOW, with its flags and no
+ * slots. What an enforcing attach injects into a task that is not armed yet (a runtime still
+ * setting the container up): before the program's exec octrace applies only the guards, so
+ * the policy need not stop anything there; the enforce-mode filter brings it at the exec. */
+int oci_filter_to_setup(const struct oci_filter *tracer, struct oci_filter **out);
+
 /* The policy's own verdict on a syscall, computed by running the filter's policy program (not
  * its reserved and guard prefixes) in userspace: exactly what the kernel's copy of the same
  * program answers, whatever the tracee's own filters made the stop's data say. The raw

@@ -357,10 +357,10 @@ static int compile_policy(const struct hook_args *a, struct hook_plan *plan,
 	int rc = oci_filter_cache_get(a->cache_dir, plan->policy, OCI_COMPILE_TRACER, stderr,
 				      &plan->filter, err);
 
-	/* the warnings are the same for both modes: printed once */
+	/* the enforce-mode filter is the tracer-mode one with a few return values changed: made
+	 * in memory, not looked up (and hashed) a second time */
 	if (rc >= 0 && plan->mode == MODE_ENFORCE &&
-	    oci_filter_cache_get(a->cache_dir, plan->policy, OCI_COMPILE_ENFORCE, NULL,
-				 &plan->arm_filter, err) < 0)
+	    oci_filter_to_enforce(plan->filter, &plan->arm_filter) < 0)
 		rc = -1;
 
 	if (rc >= 0)

@@ -568,17 +568,39 @@ static void mark_reattached(struct tracee *t, void *data)
 	t->flags |= TRACEE_F_FILTERED; /* its filter is the one octrace injected before */
 }
 
+/* The filter an attach injects. A re-attach: none (the one in place is octrace's, §25).
+ * Learning: the learning forms. Armed at once: the enforce-mode filter (its slots are the
+ * tracer-mode one's). An enforcing attach that arms at the exec gets the setup filter, the
+ * guards alone: until then octrace applies nothing else, and the enforce-mode filter stacked
+ * at the exec has the whole policy (a runtime's ~25 setup calls that the policy denies no
+ * longer stop). Complain mode keeps the tracer-mode filter: nothing is stacked at its exec. */
+static const struct oci_filter *attach_filter(const struct session *s, bool arm,
+					      struct oci_filter **setup)
+{
+	if (s->reattach)
+		return NULL;
+	if (s->learn_filter || s->learn_arm_filter)
+		return session_attach_filter(s, arm);
+	if (s->filter == NULL)
+		return NULL;
+	if (s->arm_filter == NULL)
+		return s->filter;
+	if (arm)
+		return s->arm_filter;
+	oci_filter_to_setup(s->filter, setup);
+	return *setup;
+}
+
 int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **err)
 {
+	cleanup_oci_filter struct oci_filter *setup = NULL;
 	struct audit *audit = s->audit;
 	int rc;
 
 	/* nothing is logged before the attach event: a thread that dies while we seize is
 	 * the process's past, not what we traced */
 	s->audit = NULL;
-	/* armed at once: the enforce-mode filter (its slots are the tracer-mode one's); while
-	 * learning, its learning form; a re-attach injects nothing (§25) */
-	rc = attach_tree(s, pid, s->reattach ? NULL : session_attach_filter(s, arm), err);
+	rc = attach_tree(s, pid, attach_filter(s, arm, &setup), err);
 	s->audit = audit;
 	if (rc < 0) {
 		session_detach_all(s);

@@ -56,9 +56,12 @@ static int poke_reg(struct tracee *t, size_t offset, long value)
 	return 0;
 }
 
+/* Skip the syscall (orig_rax = -1) and make it return -errnum. At a seccomp stop rax already
+ * holds -ENOSYS (the x86 entry code sets it before any syscall work), so an ENOSYS answer
+ * needs one request, not two (docs/kernel-behaviours.md §14). */
 static void skip_with_errno(struct tracee *t, unsigned errnum)
 {
-	if (poke_reg(t, REG_OFFSET(orig_rax), -1) == 0)
+	if (poke_reg(t, REG_OFFSET(orig_rax), -1) == 0 && errnum != ENOSYS)
 		poke_reg(t, REG_OFFSET(rax), -(long)errnum);
 }
 

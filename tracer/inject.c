@@ -49,10 +49,9 @@ struct injector {
 	uint64_t syscall_ip;
 	bool mask_checked;
 	bool regs_saved; /* `saved` holds the task's own registers */
-	bool at_exec; /* it was at its exec's event stop: it has run no instruction since (the
-		       * interrupt that settles it stops it before any) */
 	int resume_req; /* how the task was last resumed: PTRACE_SYSCALL or PTRACE_CONT */
 	int held_stop_sig; /* a stop signal that arrived meanwhile, raised again at the end */
+	bool fresh; /* at its exec event: no instruction of the new program has run */
 };
 
 static int fail_request(struct injector *in, const char *what, struct oci_error **err)
@@ -292,7 +291,7 @@ static int vdso_base(const struct injector *in, uint64_t *base)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && (n = read(fd, auxv, sizeof(auxv))) > 0)
 		return auxv_vdso(auxv, (size_t)n / sizeof(*auxv), base);
-	if (in->at_exec)
+	if (in->fresh)
 		return stack_vdso(in->t->tid, in->saved.rsp, base);
 	return -1;
 }
@@ -376,33 +375,105 @@ static bool kernel_acts_on(const struct session *s, long nr, const uint64_t args
 	       oci_action_in_kernel(slot->action);
 }
 
-/* mmap a scratch page, write the program, seccomp(TSYNC), munmap. */
-static int install(struct injector *in, const struct oci_filter *filter, struct oci_error **err)
+/* Where the program goes: on the stack when the task is fresh from an exec (nothing of the
+ * program has run, it is alone in its new address space, and the kernel's exec mapped at
+ * least 128 KiB of stack below the arguments, fs/exec.c setup_arg_pages()): below the red
+ * zone under rsp, no mmap and munmap to inject, four stops fewer. Anywhere else (a running
+ * thread's stack may be a Go goroutine's, inside the heap) in a page mapped for it. */
+struct scratch {
+	uint64_t addr;
+	size_t len; /* bytes written (stack) or mapped (page) */
+	bool on_stack;
+};
+
+#define RED_ZONE 128
+
+/* buf: a struct sock_fprog (filled in here: its pointer depends on addr), then n insns. */
+static int put_prog(pid_t tid, uint64_t addr, unsigned char *buf, size_t len, size_t n)
 {
-	size_t prog_bytes = filter->len * sizeof(struct sock_filter);
-	size_t map_len = (sizeof(struct sock_fprog) + prog_bytes + 4095) & ~4095ul;
+	struct sock_fprog prog = { .len = (unsigned short)n,
+				   .filter = (void *)(addr + sizeof(struct sock_fprog)) };
+
+	memcpy(buf, &prog, sizeof(prog));
+	return mem_write(tid, addr, buf, len);
+}
+
+static int scratch_place(struct injector *in, unsigned char *buf, size_t len, size_t n,
+			 struct scratch *sc, struct oci_error **err)
+{
+	size_t map_len = (len + 4095) & ~4095ul;
 	uint64_t a[6] = { 0, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  (uint64_t)-1, 0 };
-	unsigned flags = SECCOMP_FILTER_FLAG_TSYNC |
-			 (filter->flags & (SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW));
-	cleanup_free unsigned char *buf = calloc(1, sizeof(struct sock_fprog) + prog_bytes);
-	long addr, ret;
+	long addr;
 
-	if (buf == NULL)
-		return oci_fail(err, ENOMEM, "out of memory");
+	if (in->fresh && in->saved.rsp > RED_ZONE + len) {
+		sc->addr = (in->saved.rsp - RED_ZONE - len) & ~15ull;
+		sc->len = len;
+		sc->on_stack = true;
+		if (put_prog(in->t->tid, sc->addr, buf, len, n) == 0) {
+			log_debug("task %d: the filter goes below its stack", in->t->tid);
+			return 0;
+		}
+		log_debug("task %d: no room below its stack (%s): a page is mapped", in->t->tid,
+			  strerror(errno));
+	}
+	sc->on_stack = false;
 	if (run_syscall(in, SYS_mmap, a, &addr, err) < 0)
 		return -1;
 	if (addr < 0 && addr > -4096)
 		return syscall_failed(addr, "mmap", in->t->tid, err);
-	struct sock_fprog prog = { .len = filter->len,
-				   .filter = (void *)(addr + sizeof(struct sock_fprog)) };
-
-	memcpy(buf, &prog, sizeof(prog));
-	memcpy(buf + sizeof(prog), filter->insns, prog_bytes);
-	if (mem_write(in->t->tid, addr, buf, sizeof(prog) + prog_bytes) < 0)
+	sc->addr = (uint64_t)addr;
+	sc->len = map_len;
+	if (put_prog(in->t->tid, sc->addr, buf, len, n) < 0)
 		return oci_fail(err, errno, "task %d: writing the filter: %s", in->t->tid,
 				strerror(errno));
-	uint64_t sa[6] = { SECCOMP_SET_MODE_FILTER, flags, (uint64_t)addr, 0, 0, 0 };
+	return 0;
+}
+
+/* The stack gets its zeroes back; the page is unmapped — the munmap runs under the new
+ * filter: if that kills or traps munmap, the page stays. -1 only when the task is gone. */
+static int scratch_release(struct injector *in, const struct scratch *sc, struct oci_error **err)
+{
+	uint64_t ua[6] = { sc->addr, sc->len, 0, 0, 0, 0 };
+	long ret;
+
+	if (sc->on_stack) {
+		cleanup_free void *zero = calloc(1, sc->len);
+
+		if (zero == NULL || mem_write(in->t->tid, sc->addr, zero, sc->len) < 0)
+			log_warn("task %d: the filter's copy below its stack not cleared",
+				 in->t->tid);
+		return 0;
+	}
+	if (kernel_acts_on(in->s, SYS_munmap, ua)) {
+		log_debug("task %d: the policy kills munmap: page %#lx left mapped", in->t->tid,
+			  (unsigned long)sc->addr);
+		return 0;
+	}
+	if (run_syscall(in, SYS_munmap, ua, &ret, err) < 0)
+		return -1;
+	if (ret < 0)
+		log_warn("task %d: injected munmap failed: %s", in->t->tid, strerror((int)-ret));
+	return 0;
+}
+
+/* Write the program to the scratch, seccomp(TSYNC), release the scratch. */
+static int install(struct injector *in, const struct oci_filter *filter, struct oci_error **err)
+{
+	size_t prog_bytes = filter->len * sizeof(struct sock_filter);
+	size_t len = sizeof(struct sock_fprog) + prog_bytes;
+	unsigned flags = SECCOMP_FILTER_FLAG_TSYNC |
+			 (filter->flags & (SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW));
+	cleanup_free unsigned char *buf = calloc(1, len);
+	struct scratch sc = { 0 };
+	long ret;
+
+	if (buf == NULL)
+		return oci_fail(err, ENOMEM, "out of memory");
+	memcpy(buf + sizeof(struct sock_fprog), filter->insns, prog_bytes);
+	if (scratch_place(in, buf, len, filter->len, &sc, err) < 0)
+		return -1;
+	uint64_t sa[6] = { SECCOMP_SET_MODE_FILTER, flags, sc.addr, 0, 0, 0 };
 	uint64_t nnp[6] = { PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0 };
 
 	if (run_syscall(in, SYS_seccomp, sa, &ret, err) < 0)
@@ -418,23 +489,13 @@ static int install(struct injector *in, const struct oci_filter *filter, struct 
 		if (ret == 0)
 			log_debug("task %d: no_new_privs set to install the filter", in->t->tid);
 	}
+	if (scratch_release(in, &sc, err) < 0)
+		return -1;
 	if (ret > 0)
 		return oci_fail(err, EAGAIN, "task %d: seccomp TSYNC: thread %ld not synchronised",
 				in->t->tid, ret);
 	if (ret < 0)
 		return syscall_failed(ret, "seccomp", in->t->tid, err);
-	uint64_t ua[6] = { (uint64_t)addr, map_len, 0, 0, 0, 0 };
-
-	/* the munmap runs under the new filter: if it kills or traps munmap, leave the page */
-	if (kernel_acts_on(in->s, SYS_munmap, ua)) {
-		log_debug("task %d: the policy kills munmap: page %#lx left mapped", in->t->tid,
-			  (unsigned long)addr);
-		return 0;
-	}
-	if (run_syscall(in, SYS_munmap, ua, &ret, err) < 0)
-		return -1;
-	if (ret < 0)
-		log_warn("task %d: injected munmap failed: %s", in->t->tid, strerror((int)-ret));
 	return 0;
 }
 
@@ -449,7 +510,7 @@ static int settle(struct injector *in, struct oci_error **err)
 int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *filter,
 		  struct oci_error **err)
 {
-	struct injector in = { .s = s, .t = t, .at_exec = t->stop == REPORT_EXEC };
+	struct injector in = { .s = s, .t = t, .fresh = t->stop == REPORT_EXEC };
 	int rc;
 
 	audit_flush(s->audit); /* the injection blocks in waitpid: nothing waits in memory */

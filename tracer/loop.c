@@ -112,6 +112,8 @@ static struct restart on_new_task(struct session *s, struct tracee *parent,
 		child->flags &= ~(TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER | TRACEE_F_JOINING);
 	inherit(child, parent);
 	child->flags |= TRACEE_F_CREATOR_SEEN;
+	if (r->kind != REPORT_CLONE)
+		child->tgid = child->tid; /* a new process: no need to ask /proc */
 	if (r->kind == REPORT_VFORK)
 		child->flags |= TRACEE_F_VFORK_CHILD;
 	log_debug("task %d created %d (%s)", parent->tid, child->tid,
@@ -349,9 +351,14 @@ static void handle_stop_request(struct session *s, int sig)
 /* Block for one report, then take every other one already waiting, and only then dispatch
  * them: waitpid(-1) favours the newest tracees, and dispatching one report at a time would
  * starve the oldest threads of a busy process (strace's next_event() batches for the same
- * reason). Returns the number collected, 0 when no traced task is left, -1 on EINTR. */
-static int next_batch(struct report *batch, int max)
+ * reason). Once there are as many reports as tasks that can report, the batch is complete: a
+ * task reports once until it is resumed, and the extra WNOHANG would cost every stop of a
+ * single-threaded program one more syscall. The tasks that can report are the known ones,
+ * and the creator of a task not known yet, whose event is most likely on its way (§5).
+ * Returns the number collected, 0 when no traced task is left, -1 on EINTR. */
+static int next_batch(const struct session *s, struct report *batch, int max)
 {
+	size_t can_report = s->tasks.count;
 	int n = 0;
 
 	for (;;) {
@@ -366,9 +373,24 @@ static int next_batch(struct report *batch, int max)
 			return n;
 		}
 		batch[n++] = report_classify(tid, status);
-		if (n == max)
+		if (!tracee_find(&s->tasks, tid))
+			can_report++;
+		if (n == max || (size_t)n >= can_report)
 			return n;
 	}
+}
+
+/* A batch is dispatched creators first: a new task's first stop often comes before its
+ * creator's clone, fork or vfork event (§5); handled after it, the task takes its armed-ness
+ * and filter from its creator instead of from /proc (session_adopt()). */
+static void dispatch_batch(struct session *s, const struct report *batch, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (report_is_new_task(batch[i].kind))
+			session_dispatch(s, &batch[i], false);
+	for (int i = 0; i < n; i++)
+		if (!report_is_new_task(batch[i].kind))
+			session_dispatch(s, &batch[i], false);
 }
 
 void session_loop(struct session *s)
@@ -389,12 +411,10 @@ void session_loop(struct session *s)
 			handle_stop_request(s, sig);
 		}
 		observe_flush(s); /* nothing waits in memory while octrace sleeps */
-		/* one task has no one to starve: no WNOHANG round that finds nothing */
-		n = next_batch(batch, s->tasks.count > 1 ? (int)N_ELEMENTS(batch) : 1);
+		n = next_batch(s, batch, (int)N_ELEMENTS(batch));
 		if (n == 0)
 			return;
-		for (int i = 0; i < n; i++)
-			session_dispatch(s, &batch[i], false);
+		dispatch_batch(s, batch, n);
 	}
 }
 

@@ -91,7 +91,7 @@ done
 
 start_attachme exec "$B/sysprobe" getppid:57005 mkdir:0 getppid:53731
 if [ -n "$PID" ]; then
-	"$OCTRACE" attach --policy "$P/deny.json" "$PID" 2>"$T/attach.err" &
+	"$OCTRACE" attach --debug --policy "$P/deny.json" "$PID" 2>"$T/attach.err" &
 	apid=$!
 	_bg+=("$apid")
 	wait_traced "$PID"
@@ -107,6 +107,48 @@ if [ -n "$PID" ]; then
 	await "$apid"
 	is "$ST/$TIMED_OUT" "0/0" "attach: attach exits with its status" ||
 		diag "attach stderr: $(<"$T/attach.err")"
+	grep -q "the filter goes below its stack" "$T/attach.err"
+	ok $? "attach: the filter stacked at the exec goes below the new program's stack"
+fi
+
+# The same with too little stack for the filter below the new program's arguments: a policy
+# of 2900 instructions (23 KiB: an argument rule for each of 300 names, x86_64 and i386) and
+# a 48 KiB stack limit of which a 27 KiB environment variable takes most. The exec leaves the
+# program 13 to 21 KiB (a random gap of up to 8 KiB comes under the arguments; sysprobe needs
+# about 10): the filter goes into a page mapped for it, and the policy applies from the
+# program's first instruction.
+python3 - "$P/podman.json" >"$T/big.json" <<'PY'
+import json, sys
+names = [n for n in json.load(open(sys.argv[1]))["syscalls"][0]["names"]
+         if n not in ("kexec_load", "getppid")][:300]
+rules = [{"names": ["kexec_load"], "action": "SCMP_ACT_ERRNO", "errnoRet": 42}]
+rules += [{"names": [n], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+           "args": [{"index": 1, "value": 0x1000 + i, "op": "SCMP_CMP_EQ"},
+                    {"index": 2, "value": 7, "op": "SCMP_CMP_GT"}]} for i, n in enumerate(names)]
+json.dump({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules,
+           "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"]}, sys.stdout)
+PY
+OCTRACE_TEST_FILL=$(head -c 27648 /dev/zero | tr '\0' x) \
+	start_attachme exec "$B/sysprobe" kexec_load:0 getppid:0
+if [ -n "$PID" ]; then
+	prlimit --pid "$PID" --stack=49152
+	ok $? "small stack: the program's next exec gets a 48 KiB stack limit"
+	"$OCTRACE" attach --debug --policy "$T/big.json" "$PID" 2>"$T/attach.err" &
+	apid=$!
+	_bg+=("$apid")
+	wait_traced "$PID"
+	ok $? "small stack: every thread gets traced"
+	echo exec >&3
+	expect_line "before exec: allowed" "small stack: nothing denied before execve"
+	expect_line "kexec_load:0 = -1 ENOMSG" "small stack: after execve the policy applies"
+	expect_line "getppid:0 = pid" "small stack: allowed calls run"
+	await "$PID"
+	is "$ST/$TIMED_OUT" "0/0" "small stack: the exec'd program exits 0"
+	await "$apid"
+	is "$ST/$TIMED_OUT" "0/0" "small stack: attach exits with its status"
+	grep -q "no room below its stack.*a page is mapped" "$T/attach.err"
+	ok $? "small stack: the filter went into a mapped page" ||
+		diag "attach stderr: $(tail -n 5 "$T/attach.err")"
 fi
 
 finish

@@ -896,6 +896,51 @@ static void test_guards(void)
 	free(full);
 }
 
+/* The setup filter (what an enforcing attach injects before the program's exec): the
+ * reserved numbers and the guards of the tracer-mode filter, nothing of the policy. */
+static void test_setup_filter(void)
+{
+	static const uint32_t arches[] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386};
+	static const uint64_t words[] = {0, 8, 0x4206, 0x00800011, 0x100000010ull};
+	struct oci_filter *setup = NULL;
+	size_t bad = 0, guarded = 0;
+	struct env e;
+
+	if (!env_init(&e, "{'defaultAction':'SCMP_ACT_ERRNO','flags':['SECCOMP_FILTER_FLAG_LOG'],"
+			  "'syscalls':[{'names':['read','ptrace'],'action':'SCMP_ACT_ALLOW'},"
+			  "{'names':['write'],'action':'SCMP_ACT_KILL_PROCESS'}]}"))
+		return;
+	oci_filter_to_setup(e.t, &setup);
+	ok(setup->n_slots == 0 && setup->flags == e.t->flags,
+	   "setup filter: no slots, the policy's flags");
+	for (size_t a = 0; a < N_ELEMENTS(arches); a++) {
+		ok(run_nr(setup, arches[a], OCI_NR_RESERVED_KILL_THREAD) == SECCOMP_RET_KILL_THREAD &&
+			   run_nr(setup, arches[a], OCI_NR_RESERVED_KILL_PROCESS) ==
+				   SECCOMP_RET_KILL_PROCESS &&
+			   run_nr(setup, arches[a], OCI_NR_RESERVED_TRAP) == SECCOMP_RET_TRAP,
+		   "setup filter: reserved numbers in the kernel, arch %#x", arches[a]);
+		for (int nr = 0; nr < 600; nr++)
+			for (size_t w = 0; w < N_ELEMENTS(words); w++) {
+				struct seccomp_data d = {.nr = nr, .arch = arches[a],
+							 .args = {words[w], words[w]}};
+				uint32_t got = bpf_run(setup->insns, setup->len, &d);
+				uint32_t tracer = bpf_run(e.t->insns, e.t->len, &d);
+				enum oci_guard g = oci_guard_of(arches[a], nr, (const uint64_t *)d.args);
+				uint32_t want = g == OCI_GUARD_NONE ? SECCOMP_RET_ALLOW : tracer;
+
+				guarded += g != OCI_GUARD_NONE;
+				if (got != want && bad++ < 5)
+					diag("arch %#x nr %d arg %#llx: setup %#x, want %#x", arches[a],
+					     nr, (unsigned long long)words[w], got, want);
+			}
+	}
+	ok(bad == 0 && guarded > 0,
+	   "setup filter: the tracer-mode answer for guarded calls (%zu), ALLOW for all else",
+	   guarded);
+	oci_filter_free(setup);
+	env_free(&e);
+}
+
 static void test_warnings(void)
 {
 	struct env e;
@@ -1024,6 +1069,7 @@ int main(void)
 	test_tracer_mode();
 	test_reserved_prefix();
 	test_guards();
+	test_setup_filter();
 	test_warnings();
 	test_compile_errors();
 	test_binary_tree();
