@@ -41,37 +41,8 @@ static int pidfd_alive(int pidfd)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0);
 }
 
-/* The admin's log directory (created if missing), and a log file inside it. Never follows a
- * symlink for the file: its name may come from an annotation. */
-static int open_in_log_dir(const struct hook_args *a, const char *name, struct oci_error **err)
-{
-	cleanup_close int dir = open(a->log_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	int fd;
-
-	if (dir < 0 && errno == ENOENT && mkdir(a->log_dir, 0750) == 0)
-		dir = open(a->log_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	if (dir < 0)
-		return oci_fail(err, errno, "log directory %s: %s", a->log_dir, strerror(errno));
-	fd = openat(dir, name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return oci_fail(err, errno, "log %s/%s: %s", a->log_dir, name, strerror(errno));
-	return fd;
-}
-
-/* The pid in the innermost pid namespace: the last field of NSpid. */
-static long nspid_innermost(pid_t pid)
-{
-	char value[256];
-	const char *last;
-
-	if (proc_status_field(pid, "NSpid", value, sizeof(value)) != 0)
-		return -1;
-	last = strrchr(value, '\t');
-	return strtol(last ? last + 1 : value, NULL, 10);
-}
-
-/* The pid must be the container's init: alive, and pid 1 of its own pid namespace when the
- * bundle asks for one (a reused pid would not be). */
+/* The pid must be the container's init (hook_pid.h). The pidfd, opened before the checks,
+ * makes them hold for the process seized afterwards: it is checked alive after the attach. */
 static int verify_pid(const struct oci_state *st, const struct hook_plan *plan, int *pidfd,
 		      struct oci_error **err)
 {
@@ -79,11 +50,8 @@ static int verify_pid(const struct oci_state *st, const struct hook_plan *plan, 
 	if (*pidfd < 0)
 		return oci_fail(err, errno, "container %s: pid %d: %s", st->id, st->pid,
 				errno == ESRCH ? "no such process" : strerror(errno));
-	if (plan->new_pid_ns && nspid_innermost(st->pid) != 1)
-		return oci_fail(err, ESRCH,
-				"container %s: pid %d is not the init of a new pid namespace "
-				"(gone and reused?)",
-				st->id, st->pid);
+	if (hook_pid_verify(&plan->pid_expect, st->pid, err) < 0)
+		return oci_error_wrap(err, "container %s", st->id);
 	return 0;
 }
 
@@ -184,7 +152,7 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	}
 	timestamp(stderr);
 	fprintf(stderr, "octrace: container %s: attached to pid %d, %zu threads, mode %s\n",
-		st->id, st->pid, s.tasks.count, session_mode_name(plan->mode));
+		plan->shown_id, st->pid, s.tasks.count, session_mode_name(plan->mode));
 	observe_attach(&s, st->pid);
 	report(ready, "ok\n");
 	close(ready);
@@ -192,7 +160,7 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	join_close(&s);
 	oci_record_remove(OCI_RECORD_DIR, plan->runtime_root, st->id, st->pid);
 	timestamp(stderr);
-	fprintf(stderr, "octrace: container %s: init exited, status %d\n", st->id,
+	fprintf(stderr, "octrace: container %s: init exited, status %d\n", plan->shown_id,
 		session_exit_code(&s));
 	_exit(0);
 }
@@ -259,13 +227,13 @@ static int handshake(int fd, unsigned timeout_ms, pid_t *daemon, struct oci_erro
 int daemon_start(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
 		 struct oci_error **err)
 {
-	cleanup_close int log_fd = open_in_log_dir(a, plan->log_name, err);
-	cleanup_close int audit_fd = log_fd < 0 ? -1 : open_in_log_dir(a, plan->audit_name, err);
+	cleanup_close int log_fd = -1;
+	cleanup_close int audit_fd = -1;
 	cleanup_audit struct audit *audit = NULL;
 	int ready[2];
 	pid_t mid, daemon = 0;
 
-	if (audit_fd < 0 ||
+	if (hook_logs_open(a->log_dir, plan->log_stem, &log_fd, &audit_fd, err) < 0 ||
 	    audit_open(NULL, audit_fd, plan->audit_level, st->id, &audit, err) < 0)
 		return -1;
 	if (pipe2(ready, O_CLOEXEC) < 0)
