@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -238,6 +239,12 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 		return -1;
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return oci_fail(err, errno, "pipe: %s", strerror(errno));
+	/* crun, a child subreaper, waits for a hook with sigtimedwait(SIGCHLD) and takes only the
+	 * signal from the hook's pid: a daemon orphaned to crun that exits just before the hook
+	 * merges into the same SIGCHLD (standard signals do not queue), and crun waits out the
+	 * hook's timeout before failing the start. As a subreaper, the hook gets the orphaned
+	 * daemon while it runs, and reaps a failed one before it exits. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	mid = fork();
 	if (mid < 0)
 		return oci_fail(err, errno, "fork: %s", strerror(errno));
@@ -255,7 +262,9 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 	int rc = handshake(ready[0], a->timeout_ms, &daemon, err);
 
 	close(ready[0]);
-	if (rc < 0 && daemon > 0)
+	if (rc < 0 && daemon > 0) {
 		kill(daemon, SIGKILL); /* EXITKILL takes an enforced init with it */
+		waitpid(daemon, NULL, 0);
+	}
 	return rc;
 }

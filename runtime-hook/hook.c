@@ -1,11 +1,8 @@
 /* octrace-hook: the OCI prestart/createRuntime hook. */
-#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -62,17 +59,6 @@ static void record(struct hook_plan *plan, const struct oci_state *st, const cha
 		log_warn("container record: %s", err->msg);
 }
 
-/* crun, a child subreaper, waits for a hook with sigtimedwait(SIGCHLD) and takes only the
- * signal from the hook's pid. A daemon orphaned to crun that exits just before the hook does
- * merges into the same SIGCHLD (standard signals do not queue), and crun waits out the hook's
- * timeout before failing the start. So the hook is a subreaper itself: while it runs, its
- * orphaned daemon is its child, and one that failed is reaped here before the hook exits. */
-static void reap_children(void)
-{
-	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
-		;
-}
-
 int main(int argc, char **argv)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
@@ -88,7 +74,6 @@ int main(int argc, char **argv)
 	if (hook_parse_args(argc, argv, &args) < 0)
 		return 2;
 	log_debug_enabled = args.debug;
-	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (read_state(&buf, &len, &state, &err) == 0 &&
 	    hook_plan(&args, state, &plan, &err) == 0) {
 		record(&plan, state, buf, len);
@@ -97,8 +82,6 @@ int main(int argc, char **argv)
 		else
 			oci_record_remove(OCI_RECORD_DIR, plan.runtime_root, state->id, state->pid);
 	}
-	if (rc != 0)
-		reap_children(); /* daemon_start() killed what was left */
 	if (rc != 0)
 		fprintf(stderr, "octrace-hook: %s\n", err->msg);
 	hook_plan_free(&plan);
