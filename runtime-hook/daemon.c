@@ -1,5 +1,6 @@
 /* The daemon: setsid, stdio to the container's log, only CAP_SYS_PTRACE and CAP_KILL left,
- * no_new_privs; it verifies the pid (pidfd_open, pid namespace init), seizes every thread
+ * no_new_privs; it verifies the pid (a pidfd, then hook_pid.h: the runtime's child, in
+ * config.json's namespaces, pid 1 of a new pid namespace), seizes every thread
  * through the core's attach path, arms the policy, then writes "ok" to the handshake pipe
  * and follows the container to its end. The hook returns when it reads "ok" (or an error,
  * or nothing before the timeout). */
