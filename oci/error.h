@@ -4,7 +4,10 @@
  * value on failure, taking `struct oci_error **err` as its last parameter. On failure *err
  * holds a message that is already a complete line without the trailing newline, e.g.
  *   policy.json: syscalls[3].args[0].op: unknown operator "SCMP_CMP_FOO"
- * Out-parameters are set only on success. oci_error_wrap() prepends context. */
+ * Out-parameters are set only on success. oci_error_wrap() prepends context.
+ *
+ * A message is one line whatever its arguments hold (a container id, an annotation value, a
+ * path): oci_fail() and oci_error_wrap() escape control characters (oci_escape_controls()). */
 #pragma once
 
 #include <stdarg.h>
@@ -20,6 +23,11 @@ int oci_fail(struct oci_error **err, int code, const char *fmt, ...)
 /* Prepend "prefix: " to an existing error's message; returns -1. */
 int oci_error_wrap(struct oci_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void oci_error_free(struct oci_error *err);
+
+/* A copy of s fit for one line of a log or a terminal: C0 controls, DEL, C1 controls and
+ * bytes that are not UTF-8 become \n, \r, \t or \xHH; everything else is kept (a backslash
+ * too: the escapes are for reading, not for decoding). */
+char *oci_escape_controls(const char *s);
 
 static inline void cleanup_oci_errorp(struct oci_error **e)
 {

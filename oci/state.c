@@ -48,6 +48,11 @@ void oci_bundle_config_free(struct oci_bundle_config *c)
 	if (c == NULL)
 		return;
 	kv_free(c->annotations, c->n_annotations);
+	for (size_t i = 0; i < c->n_namespaces; i++) {
+		free(c->namespaces[i].type);
+		free(c->namespaces[i].path);
+	}
+	free(c->namespaces);
 	free(c);
 }
 
@@ -149,21 +154,55 @@ int oci_state_parse(const char *name, const char *buf, size_t len, struct oci_st
 	return 0;
 }
 
-static bool has_new_pid_ns(const struct json *linux_obj)
+/* linux.namespaces[i].KEY, a string (absent: NULL, unless required). */
+static int namespace_member(const struct json *item, size_t i, const char *key, bool required,
+			    char **out, struct oci_error **err)
+{
+	cleanup_free char *entry = json_path_index("linux.namespaces", i);
+	cleanup_free char *path = json_path_key(entry, key);
+	const struct json *v = json_get(item, key);
+	const char *s;
+
+	if (v == NULL || v->type == JSON_NULL)
+		return required ? oci_fail(err, EINVAL, "%s: missing", path) : 0;
+	if (json_string(v, &s, err) < 0)
+		return oci_error_wrap(err, "%s", path);
+	if (strlen(s) != v->text_len)
+		return oci_fail(err, EINVAL, "%s: contains a NUL byte", path);
+	*out = xstrdup(s);
+	return 0;
+}
+
+/* linux.namespaces: objects with a string "type" and, optionally, a string "path". */
+static int parse_namespaces(const struct json *linux_obj, struct oci_bundle_config *c,
+			    struct oci_error **err)
 {
 	const struct json *ns = json_get(linux_obj, "namespaces");
 
-	if (ns == NULL || ns->type != JSON_ARRAY)
-		return false;
+	if (ns == NULL || ns->type == JSON_NULL)
+		return 0;
+	if (json_expect(ns, JSON_ARRAY, err) < 0)
+		return oci_error_wrap(err, "linux.namespaces");
+	c->namespaces = calloc(ns->len + 1, sizeof(*c->namespaces));
+	if (c->namespaces == NULL)
+		abort();
 	for (size_t i = 0; i < ns->len; i++) {
-		const struct json *type = json_get(ns->items[i], "type");
-		const struct json *path = json_get(ns->items[i], "path");
+		struct oci_namespace *n = &c->namespaces[c->n_namespaces++];
 
-		if (type && type->type == JSON_STRING && strcmp(type->text, "pid") == 0 &&
-		    (path == NULL || (path->type == JSON_STRING && path->text[0] == '\0')))
-			return true;
+		if (json_expect(ns->items[i], JSON_OBJECT, err) < 0) {
+			cleanup_free char *entry = json_path_index("linux.namespaces", i);
+
+			return oci_error_wrap(err, "%s", entry);
+		}
+		if (namespace_member(ns->items[i], i, "type", true, &n->type, err) < 0 ||
+		    namespace_member(ns->items[i], i, "path", false, &n->path, err) < 0)
+			return -1;
+		if (n->path && n->path[0] == '\0') {
+			free(n->path);
+			n->path = NULL;
+		}
 	}
-	return false;
+	return 0;
 }
 
 static int parse_config_doc(struct oci_bundle_config *c, const struct json *doc,
@@ -179,7 +218,8 @@ static int parse_config_doc(struct oci_bundle_config *c, const struct json *doc,
 	const struct json *seccomp = json_get(linux_obj, "seccomp");
 
 	c->has_seccomp = seccomp && seccomp->type != JSON_NULL;
-	c->new_pid_ns = has_new_pid_ns(linux_obj);
+	if (parse_namespaces(linux_obj, c, err) < 0)
+		return -1;
 	return parse_annotations(doc, &c->annotations, &c->n_annotations, err);
 }
 

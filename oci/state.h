@@ -1,5 +1,5 @@
 /* The OCI state a runtime hands a hook on stdin, and what the hook needs from the bundle's
- * config.json (annotations, whether a seccomp policy and a new pid namespace are set). */
+ * config.json (annotations, whether a seccomp policy is set, the namespaces). */
 #pragma once
 
 #include <stdbool.h>
@@ -23,11 +23,18 @@ struct oci_state {
 	size_t n_annotations;
 };
 
+/* One entry of linux.namespaces. */
+struct oci_namespace {
+	char *type; /* owned: "pid", "network", ... as written (not checked here) */
+	char *path; /* owned; NULL (or "" in the file): the runtime makes a new one */
+};
+
 struct oci_bundle_config {
 	struct oci_kv *annotations; /* owned */
 	size_t n_annotations;
 	bool has_seccomp; /* linux.seccomp is set */
-	bool new_pid_ns; /* linux.namespaces holds a "pid" entry without a path */
+	struct oci_namespace *namespaces; /* owned, in the file's order; may be empty */
+	size_t n_namespaces;
 };
 
 /* `name` is used in messages ("state"). id, pid and bundle are required. */

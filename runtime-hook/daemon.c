@@ -1,5 +1,6 @@
 /* The daemon: setsid, stdio to the container's log, only CAP_SYS_PTRACE and CAP_KILL left,
- * no_new_privs; it verifies the pid (pidfd_open, pid namespace init), seizes every thread
+ * no_new_privs; it verifies the pid (a pidfd, then hook_pid.h: the runtime's child, in
+ * config.json's namespaces, pid 1 of a new pid namespace), seizes every thread
  * through the core's attach path, arms the policy, then writes "ok" to the handshake pipe
  * and follows the container to its end. The hook returns when it reads "ok" (or an error,
  * or nothing before the timeout). */
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -56,28 +58,34 @@ static int open_log_dir(const struct hook_args *a, struct oci_error **err)
 
 /* The container's two logs in it. Never through a symlink: their name may come from an
  * annotation. The audit log's size and rate limits are the admin's (no annotation sets
- * them); it rotates inside the directory. */
+ * them). */
 static int open_logs(const struct hook_args *a, const struct oci_state *st,
 		     const struct hook_plan *plan, int *log_fd, struct audit **audit,
 		     struct oci_error **err)
 {
-	cleanup_close int dir = open_log_dir(a, err);
-	cleanup_free char *display = NULL;
+	cleanup_close int dir = -1, created = -1;
+	cleanup_free char *display = NULL, *log_name = NULL, *audit_name = NULL;
 	struct audit_config c = { .level = plan->audit_level, .container = st->id,
 				  .max_size = a->audit_max_size, .rate = a->audit_rate };
 
-	if (dir < 0)
-		return -1;
-	*log_fd = openat(dir, plan->log_name,
-			 O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (*log_fd < 0)
-		return oci_fail(err, errno, "log %s/%s: %s", a->log_dir, plan->log_name,
-				strerror(errno));
-	if (asprintf(&display, "%s/%s", a->log_dir, plan->audit_name) < 0)
+	if (asprintf(&log_name, "%s.log", plan->log_stem) < 0 ||
+	    asprintf(&audit_name, "%s.jsonl", plan->log_stem) < 0 ||
+	    asprintf(&display, "%s/%s", a->log_dir, audit_name) < 0)
 		abort();
+	/* new files (hook_logs.h), except for a re-attach, which continues the container's */
+	if (!a->reattach && hook_logs_open(a->log_dir, plan->log_stem, log_fd, &created, err) < 0)
+		return -1;
+	if ((dir = open_log_dir(a, err)) < 0)
+		return -1;
+	if (a->reattach) {
+		*log_fd = openat(dir, log_name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+		if (*log_fd < 0)
+			return oci_fail(err, errno, "log %s/%s: cannot continue it: %s", a->log_dir,
+					log_name, strerror(errno));
+	}
 	/* the tracer is the log's one writer and cannot rename in the directory once it runs
 	 * unprivileged: it rotates through files held from now (copytruncate) */
-	if (audit_open_at(dir, plan->audit_name, display, &c, audit, err) < 0 ||
+	if (audit_open_at(dir, audit_name, display, &c, audit, err) < 0 ||
 	    audit_hold(*audit, err) < 0) {
 		close(*log_fd);
 		*log_fd = -1;
@@ -86,20 +94,8 @@ static int open_logs(const struct hook_args *a, const struct oci_state *st,
 	return 0;
 }
 
-/* The pid in the innermost pid namespace: the last field of NSpid. */
-static long nspid_innermost(pid_t pid)
-{
-	char value[256];
-	const char *last;
-
-	if (proc_status_field(pid, "NSpid", value, sizeof(value)) != 0)
-		return -1;
-	last = strrchr(value, '\t');
-	return strtol(last ? last + 1 : value, NULL, 10);
-}
-
-/* The pid must be the container's init: alive, and pid 1 of its own pid namespace when the
- * bundle asks for one (a reused pid would not be). */
+/* The pid must be the container's init (hook_pid.h). The pidfd, opened before the checks,
+ * makes them hold for the process seized afterwards: it is checked alive after the attach. */
 static int verify_pid(const struct oci_state *st, const struct hook_plan *plan, int *pidfd,
 		      struct oci_error **err)
 {
@@ -107,11 +103,8 @@ static int verify_pid(const struct oci_state *st, const struct hook_plan *plan, 
 	if (*pidfd < 0)
 		return oci_fail(err, errno, "container %s: pid %d: %s", st->id, st->pid,
 				errno == ESRCH ? "no such process" : strerror(errno));
-	if (plan->new_pid_ns && nspid_innermost(st->pid) != 1)
-		return oci_fail(err, ESRCH,
-				"container %s: pid %d is not the init of a new pid namespace "
-				"(gone and reused?)",
-				st->id, st->pid);
+	if (hook_pid_verify(&plan->pid_expect, st->pid, err) < 0)
+		return oci_error_wrap(err, "container %s", st->id);
 	return 0;
 }
 
@@ -252,12 +245,14 @@ static void find_since(const struct hook_args *a, const struct hook_plan *plan)
 	cleanup_close int fd = -1;
 	cleanup_free char *buf = malloc(SINCE_SCAN + 1);
 	const char *key = "\"event\":\"tracer_died\"", *hit = NULL, *t;
+	char name[HOOK_LOG_STEM_MAX + 8];
 	struct stat sb;
 	ssize_t n;
 
+	snprintf(name, sizeof(name), "%s.jsonl", plan->log_stem);
 	reattach_since[0] = '\0';
 	if (buf == NULL || dir < 0 ||
-	    (fd = openat(dir, plan->audit_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    (fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fstat(fd, &sb) < 0)
 		return;
 	n = pread(fd, buf, SINCE_SCAN, sb.st_size > SINCE_SCAN ? sb.st_size - SINCE_SCAN : 0);
@@ -287,8 +282,12 @@ static int attach_namespace(struct session *s, pid_t init, struct oci_error **er
 	int rc = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
-	if (stat(path, &want) < 0 || (d = opendir("/proc")) == NULL)
+	if (stat(path, &want) < 0 || stat("/proc/self/ns/pid", &st) < 0)
 		return oci_fail(err, errno, "%s: %s", path, strerror(errno));
+	if (st.st_ino == want.st_ino && st.st_dev == want.st_dev)
+		return 0; /* no pid namespace of its own: the init's tree only (README, Limits) */
+	if ((d = opendir("/proc")) == NULL)
+		return oci_fail(err, errno, "/proc: %s", strerror(errno));
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
 
@@ -337,7 +336,7 @@ run_tracer(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 	     oci_fail(&err, errno, "container %s: pid %d: %s", st->id, st->pid,
 		      strerror(errno)) < 0) ||
 	    attach_process(&s, st->pid, a->reattach, &err) < 0 ||
-	    (a->reattach && plan->new_pid_ns && attach_namespace(&s, st->pid, &err) < 0) ||
+	    (a->reattach && attach_namespace(&s, st->pid, &err) < 0) ||
 	    (pidfd_alive(pidfd) < 0 &&
 	     oci_fail(&err, errno, "container %s: pid %d exited while octrace attached", st->id,
 		      st->pid) < 0) ||
@@ -354,7 +353,8 @@ run_tracer(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 	}
 	timestamp(stderr);
 	fprintf(stderr, "octrace: container %s: attached to pid %d, %zu threads, mode %s, uid %u\n",
-		st->id, st->pid, s.tasks.count, session_mode_name(plan->mode), (unsigned)getuid());
+		plan->shown_id, st->pid, s.tasks.count, session_mode_name(plan->mode),
+		(unsigned)getuid());
 	if (a->reattach) {
 		struct audit_field f[] = {
 			AUDIT_UINT("processes", attach_count_processes(&s)),
@@ -365,7 +365,7 @@ run_tracer(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 
 		fprintf(stderr, "octrace: container %s: traced again (reattach) after its tracer "
 				"died%s%s\n",
-			st->id, reattach_since[0] ? " at " : "", reattach_since);
+			plan->shown_id, reattach_since[0] ? " at " : "", reattach_since);
 		audit_event(audit, "reattach", st->pid, st->pid, f, N_ELEMENTS(f));
 	} else {
 		observe_attach(&s, st->pid);
@@ -378,7 +378,7 @@ run_tracer(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 	session_run_to_end(&s, stderr);
 	join_close(&s);
 	timestamp(stderr);
-	fprintf(stderr, "octrace: container %s: init exited, status %d\n", st->id,
+	fprintf(stderr, "octrace: container %s: init exited, status %d\n", plan->shown_id,
 		session_exit_code(&s));
 	_exit(0);
 }
@@ -502,6 +502,12 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 		find_since(a, plan);
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return oci_fail(err, errno, "pipe: %s", strerror(errno));
+	/* crun, a child subreaper, waits for a hook with sigtimedwait(SIGCHLD) and takes only the
+	 * signal from the hook's pid: a daemon orphaned to crun that exits just before the hook
+	 * merges into the same SIGCHLD (standard signals do not queue), and crun waits out the
+	 * hook's timeout before failing the start. As a subreaper, the hook gets the orphaned
+	 * daemon while it runs, and reaps a failed one before it exits. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	mid = fork();
 	if (mid < 0)
 		return oci_fail(err, errno, "fork: %s", strerror(errno));
@@ -519,7 +525,9 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 	int rc = handshake(ready[0], a->timeout_ms, &daemon, err);
 
 	close(ready[0]);
-	if (rc < 0 && daemon > 0)
+	if (rc < 0 && daemon > 0) {
 		kill(daemon, SIGKILL); /* EXITKILL takes an enforced init with it */
+		waitpid(daemon, NULL, 0);
+	}
 	return rc;
 }

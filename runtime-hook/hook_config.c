@@ -33,13 +33,18 @@ static const char usage_text[] =
 	"      --policy FILE      enforce this policy for every container\n"
 	"      --policy-dir DIR   policies that the " HOOK_ANNOTATION_POLICY " annotation may name\n"
 	"                         (installed: " OCTRACE_POLICY_DIR ")\n"
-	"      --log-dir DIR      per-container logs, DIR/ID.log (default " HOOK_DEFAULT_LOG_DIR ")\n"
+	"      --log-dir DIR      per-container logs, DIR/ID.log and DIR/ID.jsonl (default\n"
+	"                         " HOOK_DEFAULT_LOG_DIR "); an id that is not [A-Za-z0-9._-]*\n"
+	"                         up to 128 bytes becomes PREFIX+HASH; a file already there\n"
+	"                         is moved to ID@TIME.log first, never appended to\n"
 	"      --cache-dir DIR    compiled policies, reused across containers (default\n"
 	"                         " HOOK_DEFAULT_CACHE_DIR "); used only if owned by root and\n"
 	"                         writable by no one else; '' disables it\n"
 	"      --no-cache         compile the policy at every start\n"
 	"      --complain         record what the policy would do, deny nothing\n"
 	"      --allow-complain   let the annotation " HOOK_ANNOTATION_MODE "=complain ask for that\n"
+	"      --allow-log-name   let the annotation " HOOK_ANNOTATION_LOG "=NAME name the logs\n"
+	"                         DIR/@NAME.log and DIR/@NAME.jsonl\n"
 	"      --timeout MS       give up attaching after MS milliseconds (default 10000)\n"
 	"      --audit-level denied|traced|all\n"
 	"                         what DIR/ID.jsonl, the audit log, records (default traced)\n"
@@ -64,12 +69,17 @@ static const char usage_text[] =
 	"\n"
 	"Annotations (set by the container's creator): " HOOK_ANNOTATION_POLICY "=NAME,\n"
 	HOOK_ANNOTATION_MODE "=enforce|complain, " HOOK_ANNOTATION_AUDIT_LEVEL "=LEVEL,\n"
-	HOOK_ANNOTATION_LOG "=NAME (the logs NAME.log and NAME.jsonl in the admin's log directory). Names are [A-Za-z0-9][A-Za-z0-9._-]*; a path\n"
-	"is refused and the container does not start.\n";
+	HOOK_ANNOTATION_LOG "=NAME (with --allow-log-name). Names are [A-Za-z0-9][A-Za-z0-9._-]*;\n"
+	"a path, or what the admin does not allow, is refused and the container does not start.\n"
+	"\n"
+	"Before attaching, the daemon proves that the state's pid is the container's init: a\n"
+	"child of the runtime that runs the hook, started after it, in the namespaces config.json\n"
+	"asks for (pid 1 of a new pid namespace), or the start fails.\n";
 
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
        OPT_TIMEOUT, OPT_USER, OPT_REATTACH, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL,
-       OPT_CACHE_DIR, OPT_NO_CACHE, OPT_VERSION, OPT_AUDIT_MAX_SIZE, OPT_AUDIT_RATE };
+       OPT_CACHE_DIR, OPT_NO_CACHE, OPT_VERSION, OPT_AUDIT_MAX_SIZE, OPT_AUDIT_RATE,
+       OPT_ALLOW_LOG_NAME };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
@@ -79,6 +89,7 @@ static const struct option long_options[] = {
 	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 	{ "complain", no_argument, NULL, OPT_COMPLAIN },
 	{ "allow-complain", no_argument, NULL, OPT_ALLOW_COMPLAIN },
+	{ "allow-log-name", no_argument, NULL, OPT_ALLOW_LOG_NAME },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "user", required_argument, NULL, OPT_USER },
@@ -119,6 +130,9 @@ static int apply_option(struct hook_args *a, int c)
 		return 0;
 	case OPT_ALLOW_COMPLAIN:
 		a->allow_complain = true;
+		return 0;
+	case OPT_ALLOW_LOG_NAME:
+		a->allow_log_name = true;
 		return 0;
 	case OPT_TIMEOUT:
 		a->timeout_ms = (unsigned)strtoul(optarg, &end, 10);
@@ -216,22 +230,6 @@ bool hook_name_is_safe(const char *name)
 	       len;
 }
 
-void hook_sanitize_id(const char *id, char *out, size_t size)
-{
-	size_t i;
-
-	for (i = 0; id[i] && i + 1 < size && i < HOOK_NAME_MAX; i++) {
-		char c = id[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-
-		out[i] = ok && !(i == 0 && (c == '.' || c == '-')) ? c : '_';
-	}
-	if (i == 0 && size > 1)
-		out[i++] = '_';
-	out[i] = '\0';
-}
-
 /* Annotations from the state win over the bundle's (they are the same in runc and crun). */
 static const char *annotation(const struct oci_state *st, const struct oci_bundle_config *cfg,
 			      const char *key)
@@ -306,24 +304,26 @@ static int choose_mode(const struct hook_args *a, const struct oci_state *st,
 	return 0;
 }
 
-static int choose_log(const struct oci_state *st, const struct oci_bundle_config *cfg,
-		      struct hook_plan *plan, struct oci_error **err)
+/* The logs' stem (hook_logs.h): from the id, or @NAME when the admin lets the annotation
+ * name them. */
+static int choose_log(const struct hook_args *a, const struct oci_state *st,
+		      const struct oci_bundle_config *cfg, struct hook_plan *plan,
+		      struct oci_error **err)
 {
 	const char *name = annotation(st, cfg, HOOK_ANNOTATION_LOG);
 	cleanup_free char *q = NULL;
-	char id[HOOK_NAME_MAX + 1];
 
 	if (name && !hook_name_is_safe(name))
 		return oci_fail(err, EPERM,
 				"annotation %s: refused: %s is not a log name "
 				"([A-Za-z0-9][A-Za-z0-9._-]*)",
 				HOOK_ANNOTATION_LOG, q = quoted(name));
-	if (name == NULL) {
-		hook_sanitize_id(st->id, id, sizeof(id));
-		name = id;
-	}
-	snprintf(plan->log_name, sizeof(plan->log_name), "%s.log", name);
-	snprintf(plan->audit_name, sizeof(plan->audit_name), "%s.jsonl", name);
+	if (name && !a->allow_log_name)
+		return oci_fail(err, EPERM,
+				"annotation %s: refused: naming the log is not allowed by the admin "
+				"(--allow-log-name)",
+				HOOK_ANNOTATION_LOG);
+	hook_log_stem(st->id, name, plan->log_stem, sizeof(plan->log_stem));
 	return 0;
 }
 
@@ -373,9 +373,9 @@ int hook_plan_config(const struct hook_args *a, const struct oci_state *st,
 		     const struct oci_bundle_config *cfg, const char *config_path,
 		     struct hook_plan *plan, struct oci_error **err)
 {
-	memset(plan, 0, sizeof(*plan));
-	plan->new_pid_ns = cfg->new_pid_ns;
-	if (choose_log(st, cfg, plan, err) < 0 || choose_audit_level(a, st, cfg, plan, err) < 0 ||
+	if (hook_pid_expect_init(config_path, cfg, &plan->pid_expect, err) < 0 ||
+	    (a->reattach && (plan->pid_expect.runtime = 0)) ||
+	    choose_log(a, st, cfg, plan, err) < 0 || choose_audit_level(a, st, cfg, plan, err) < 0 ||
 	    choose_policy(a, st, cfg, config_path, &plan->policy, err) < 0 ||
 	    choose_mode(a, st, cfg, plan, err) < 0)
 		return -1;
@@ -391,6 +391,7 @@ int hook_plan(const struct hook_args *a, const struct oci_state *st, struct hook
 	memset(plan, 0, sizeof(*plan));
 	if (asprintf(&config_path, "%s/config.json", st->bundle) < 0)
 		abort();
+	plan->shown_id = oci_escape_controls(st->id);
 	if (oci_bundle_config_load(config_path, &cfg, err) < 0)
 		return -1;
 	return hook_plan_config(a, st, cfg, config_path, plan, err);
@@ -404,4 +405,6 @@ void hook_plan_free(struct hook_plan *plan)
 	oci_policy_free(plan->policy);
 	plan->filter = NULL;
 	plan->policy = NULL;
+	free(plan->shown_id);
+	plan->shown_id = NULL;
 }

@@ -1,7 +1,7 @@
 /* octrace-hook's configuration: the admin's arguments, then the container's annotations
  * (set by whoever creates the container: pod authors), then defaults. An annotation can
- * pick a policy by *name* from the admin's directory, name the log file inside the admin's
- * log directory, and ask for complain mode only when the admin allows it. It can never name
+ * pick a policy by *name* from the admin's directory, and, only when the admin allows it, name
+ * the log files inside the admin's log directory or ask for complain mode. It can never name
  * a path. */
 #pragma once
 
@@ -11,6 +11,8 @@
 #include "compile.h"
 #include "config.h"
 #include "error.h"
+#include "hook_logs.h"
+#include "hook_pid.h"
 #include "policy.h"
 #include "session.h"
 #include "state.h"
@@ -32,6 +34,7 @@ struct hook_args {
 	const char *cache_dir; /* compiled filters (oci/cache.h); NULL or "": none */
 	bool complain; /* admin: complain mode for every container */
 	bool allow_complain; /* admin: the mode annotation may ask for complain */
+	bool allow_log_name; /* admin: the log annotation may name the logs */
 	bool debug;
 	unsigned timeout_ms;
 	bool reattach; /* octrace attach --container: the container runs, its filter is in */
@@ -50,15 +53,16 @@ struct hook_plan {
 	struct oci_filter *filter; /* owned; OCI_COMPILE_TRACER: injected at prestart */
 	struct oci_filter *arm_filter; /* owned; OCI_COMPILE_ENFORCE, injected at the init's exec
 					* (enforce mode only, else NULL) */
-	char log_name[HOOK_NAME_MAX + 8]; /* file name inside log_dir */
-	char audit_name[HOOK_NAME_MAX + 8]; /* the audit log (JSON Lines) inside log_dir */
+	char *shown_id; /* owned: the id for the log's own lines, escaped (oci_escape_controls) */
+	char log_stem[HOOK_LOG_STEM_MAX]; /* log_dir/STEM.log and STEM.jsonl (hook_logs.h) */
 	enum audit_level audit_level;
-	bool new_pid_ns;
+	struct hook_pid_expect pid_expect; /* what proves the state's pid is the init */
 	char runtime_root[4096]; /* the runtime's --root ("": its default): the record's key */
 };
 
 int hook_parse_args(int argc, char **argv, struct hook_args *a);
-/* Decide policy, mode and log name for `state`; reads BUNDLE/config.json. */
+/* Decide policy, mode and log name for `state`, and what its pid must be (hook_pid.h); reads
+ * BUNDLE/config.json. */
 int hook_plan(const struct hook_args *a, const struct oci_state *state, struct hook_plan *plan,
 	      struct oci_error **err);
 /* The same with the bundle's config.json already parsed (config_path: where the bundle's
@@ -71,5 +75,3 @@ void hook_plan_free(struct hook_plan *plan);
 /* A name chosen by a container creator is a name: [A-Za-z0-9][A-Za-z0-9._-]*, at most
  * HOOK_NAME_MAX bytes. */
 bool hook_name_is_safe(const char *name);
-/* Container id → file name: anything outside [A-Za-z0-9._-] becomes '_', no leading dot. */
-void hook_sanitize_id(const char *id, char *out, size_t size);

@@ -54,8 +54,7 @@ static void check_log_name(const char *name, const char *suffix)
 
 static void check_plan(const struct hook_args *a, const struct hook_plan *plan)
 {
-	check_log_name(plan->log_name, ".log");
-	check_log_name(plan->audit_name, ".jsonl");
+	check_log_name(plan->log_stem, ""); /* the logs are STEM.log and STEM.jsonl */
 	if (plan->audit_level > a->max_audit_level)
 		fuzz_violation("audit level %d above the admin's %d", plan->audit_level,
 			       a->max_audit_level);
@@ -83,7 +82,7 @@ static enum fuzz_outcome plan_all(const struct oci_state *st, const struct oci_b
 	enum fuzz_outcome outcome = FUZZ_REJECTED;
 
 	for (size_t i = 0; i < N_ELEMENTS(admins); i++) {
-		struct hook_plan plan;
+		struct hook_plan plan = { 0 };
 		struct oci_error *err = NULL;
 
 		if (hook_plan_config(&admins[i], st, cfg, FUZZ_POLICY_DIR "/config.json", &plan,

@@ -6,7 +6,8 @@
         terminal off, a writable root at --rootfs, the --tag in the environment of the
         process and of the hook, the hook (--hook PATH, --hook-arg ARG...) in hooks.prestart
         or the stage --hook-stage names (createRuntime),
-        --annotation K=V..., --seccomp FILE as linux.seccomp (default: none)
+        --annotation K=V..., --seccomp FILE as linux.seccomp (default: none), linux.namespaces
+        edited with --ns TYPE (a new one), --ns TYPE=PATH (that one), --no-ns TYPE (none)
   clean --tag TAG [--dir DIR] [--timeout S] [--except PID...]
         wait (pidfd, no polling) until every process carrying the tag (or holding a file under
         DIR open) has exited, then check that none is left and that no task is in ptrace stop
@@ -17,8 +18,9 @@
         SIGKILL every process carrying the tag (the cleanup of a failed test)
   waitpid PID [--timeout S]
         wait until PID (not our child) has exited; exit 1 on timeout
-  wait-gone --tag TAG [--timeout S]
-        wait until the processes carrying the tag have exited, report nothing
+  wait-gone --tag TAG [--timeout S] [--except PID...]
+        wait until the processes carrying the tag (but the excepted) have exited, report
+        nothing
   clean --all ...
         the same for every process but this one's ancestors (and zombies): for a test that
         runs in a pid namespace of its own, where every process is the test's
@@ -191,8 +193,9 @@ def cmd_waitpid(a):
 
 def cmd_wait_gone(a):
     deadline = time.monotonic() + a.timeout
+    keep = set(a.except_pids)
     while True:
-        left = tagged(a.tag)
+        left = [p for p in tagged(a.tag) if p not in keep]
         if not left:
             return 0
         if not wait_exit(left, deadline):
@@ -213,6 +216,12 @@ def cmd_config(a):
     if a.seccomp:
         with open(a.seccomp) as f:
             c["linux"]["seccomp"] = json.load(f)
+    namespaces = c["linux"].setdefault("namespaces", [])
+    for spec in a.ns:
+        kind, _, path = spec.partition("=")
+        namespaces[:] = [n for n in namespaces if n["type"] != kind]
+        namespaces.append({"type": kind, "path": path} if path else {"type": kind})
+    namespaces[:] = [n for n in namespaces if n["type"] not in a.no_ns]
     c.pop("hooks", None)
     if a.hook:
         c["hooks"] = {a.hook_stage: [{
@@ -246,6 +255,9 @@ def main():
     p.add_argument("--hook-stage", choices=["prestart", "createRuntime"], default="prestart")
     p.add_argument("--annotation", action="append", default=[])
     p.add_argument("--seccomp")
+    p.add_argument("--hook-stage", default="prestart", choices=["prestart", "createRuntime"])
+    p.add_argument("--ns", action="append", default=[])
+    p.add_argument("--no-ns", action="append", default=[])
     p.add_argument("args", nargs="+")
     p.set_defaults(fn=cmd_config)
     for name, fn in (("clean", cmd_clean), ("kill", cmd_kill), ("wait-gone", cmd_wait_gone)):
@@ -256,7 +268,7 @@ def main():
                          help="every process but our ancestors (a pid namespace of our own)")
         p.add_argument("--timeout", type=float, default=20)
         p.add_argument("--dir", help="the test's work dir: a process with a file in it is ours")
-        if name == "clean":
+        if name != "kill":
             p.add_argument("--except", dest="except_pids", type=int, action="append",
                            default=[], help="a pid that may be left (repeatable)")
         p.set_defaults(fn=fn)

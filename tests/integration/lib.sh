@@ -149,9 +149,21 @@ run() {
 }
 
 # The hook's error as the runtime reported it: runc quotes the hook's stderr in its own error
-# message (unquoted here), crun writes it to the bundle's hook.err (see bundle).
+# message (unquoted here: \\, \" and \n), crun writes it to the bundle's hook.err as it is
+# (see bundle).
 hook_error() { # NAME
-	cat "$TMP/$1/err" "$TMP/$1/hook.err" 2>/dev/null | sed -e 's/\\"/"/g' -e 's/\\n/\n/g'
+	sed -e 's/\\\\/\x01/g' -e 's/\\"/"/g' -e 's/\\n/\n/g' -e 's/\x01/\\/g' \
+		"$TMP/$1/err" 2>/dev/null
+	cat "$TMP/$1/hook.err" 2>/dev/null
+}
+
+# hook_error_has NAME TEXT: the hook's error, as the runtime reported it, has the line
+# "octrace-hook: TEXT" (fixed text; prints the output when not).
+hook_error_has() {
+	hook_error "$1" | grep -qF "octrace-hook: $2" && return 0
+	echo "# the runtime's output lacks \"octrace-hook: $2\""
+	show "$TMP/$1/err" "$TMP/$1/hook.err"
+	return 1
 }
 
 # Wait until the daemon and the container's processes are gone (the daemon writes its last

@@ -8,11 +8,15 @@ EDIT is one of:
   raw=TEXT           the state becomes TEXT (bad JSON)
   bundle=DIR         the state's bundle is DIR (a missing bundle)
   pid=gone           the state's pid is one that has just exited (a pid that is not there)
-The hook's stdout, stderr and exit status are passed through.
+  pid=fresh          the state's pid is a process started now, after the runtime (what a
+                     reused pid would be); it exits once the hook and its daemon have
+  pid=N              the state's pid is N (a host process, another container's init)
+  id=TEXT            the state's id is TEXT
+The filter then execs HOOK: the hook's parent is the runtime, as without the filter (the
+hook checks that the container's init is its parent's child).
 """
 import json
 import os
-import subprocess
 import sys
 
 
@@ -24,19 +28,48 @@ def gone_pid():
     return pid  # reaped: pids are not reused until the pid space wraps around
 
 
+def fresh_pid():
+    """A child that lives until every holder of a pipe's write end (the hook, inheriting it
+    across the exec, and its daemon until it closes what it does not use) is gone."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(w)
+        os.read(r, 1)
+        os._exit(0)
+    os.close(r)
+    os.set_inheritable(w, True)
+    return pid
+
+
+def doctor(key, value, state):
+    if key == "raw":
+        return value
+    st = json.loads(state)
+    if (key, value) == ("pid", "gone"):
+        st["pid"] = gone_pid()
+    elif (key, value) == ("pid", "fresh"):
+        st["pid"] = fresh_pid()
+    elif key == "pid":
+        st["pid"] = int(value)
+    else:
+        st[key] = value
+    return json.dumps(st)
+
+
 def main():
     if len(sys.argv) < 3 or "=" not in sys.argv[1]:
         sys.exit("usage: state-filter.py EDIT HOOK [ARGS...]")
     edit, hook = sys.argv[1], sys.argv[2:]
     key, value = edit.split("=", 1)
-    state = sys.stdin.read()
-    if key == "raw":
-        state = value
-    else:
-        st = json.loads(state)
-        st[key] = gone_pid() if (key, value) == ("pid", "gone") else value
-        state = json.dumps(st)
-    sys.exit(subprocess.run(hook, input=state.encode()).returncode)
+    state = doctor(key, value, sys.stdin.read())
+    fd = os.memfd_create("state", 0)
+    os.write(fd, state.encode())
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.dup2(fd, 0)
+    os.close(fd)
+    sys.stdout.flush()
+    os.execv(hook[0], hook)
 
 
 if __name__ == "__main__":

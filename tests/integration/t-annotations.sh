@@ -6,7 +6,8 @@
 # the policy dir $TMP/a/b/policies, so "../../etc/x" would land on $TMP/a/etc/x(.json|.log),
 # where a valid allow-everything policy waits to be picked; "/etc/shadow" and "/etc/x" are
 # the host's. Then the same annotations with plain names work: org.octrace.policy=deny
-# enforces DIR/deny.json, org.octrace.log=NAME writes LOGDIR/NAME.log.
+# enforces DIR/deny.json, org.octrace.log=NAME writes LOGDIR/@NAME.log (the admin passes
+# --allow-log-name); without --allow-log-name, org.octrace.log is refused.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -16,7 +17,7 @@ pdir=$TMP/a/b/policies
 mkdir -p "$logdir" "$pdir" "$TMP/a/etc"
 cp "$POLICIES/deny.json" "$pdir/deny.json"
 printf '{"defaultAction": "SCMP_ACT_ALLOW"}\n' >"$TMP/a/etc/x.json"
-admin=(--hook-arg=--log-dir="$logdir" --hook-arg=--policy-dir="$pdir")
+admin=(--hook-arg=--log-dir="$logdir" --hook-arg=--policy-dir="$pdir" --hook-arg=--allow-log-name)
 
 # What may not change: everything under $TMP/a but the log dir, the host's /etc, the names in /.
 snapshot() {
@@ -74,12 +75,12 @@ run p-named named
 clean_ok=true
 clean || clean_ok=false
 if [ "$status" = 4 ] && [ -e "$ROOTFS/marker-named" ] &&
-	grep -qx 'getpgid: -1 errno 42' "$TMP/named/out" && [ -f "$logdir/my-ctr.1.log" ] &&
-	[ ! -e "$logdir/p-named.log" ] &&
-	grep -q 'octrace: container p-named: init exited, status 4$' "$logdir/my-ctr.1.log"; then
-	ok "$RT, org.octrace.policy=deny and org.octrace.log=my-ctr.1: enforced, logged there"
+	grep -qx 'getpgid: -1 errno 42' "$TMP/named/out" && [ -f "$logdir/@my-ctr.1.log" ] &&
+	[ ! -e "$logdir/p-named.log" ] && [ ! -e "$logdir/my-ctr.1.log" ] &&
+	grep -q 'octrace: container p-named: init exited, status 4$' "$logdir/@my-ctr.1.log"; then
+	ok "$RT, org.octrace.policy=deny and org.octrace.log=my-ctr.1: enforced, logged to @my-ctr.1.log"
 else
-	not_ok "$RT, org.octrace.policy=deny and org.octrace.log=my-ctr.1: enforced, logged there"
+	not_ok "$RT, org.octrace.policy=deny and org.octrace.log=my-ctr.1: enforced, logged to @my-ctr.1.log"
 	show "$TMP/named/out" "$TMP/named/err" "$TMP/named/hook.err"
 	ls -la "$logdir" | diag
 fi
@@ -93,4 +94,15 @@ check "$RT, org.octrace.policy without --policy-dir: refused, not started" \
 hook_error nodir | grep -q 'refused: no --policy-dir' ||
 	{ echo "# no refusal in the runtime's output"; show "$TMP/nodir/err" "$TMP/nodir/hook.err"; }
 check "$RT, no --policy-dir: nothing left" clean
+
+# Naming the log is the admin's to allow: without --allow-log-name the start fails.
+bundle noallow --annotation org.octrace.log=mine -- sh -c 'touch /marker-noallow; exit 0'
+run p-noallow noallow
+check "$RT, org.octrace.log without --allow-log-name: refused, not started" \
+	[ "$status" != 0 -a ! -e "$ROOTFS/marker-noallow" ]
+check "$RT, org.octrace.log without --allow-log-name: the refusal in the runtime's output" \
+	hook_error_has noallow 'annotation org.octrace.log: refused: naming the log is not allowed by the admin (--allow-log-name)'
+check "$RT, org.octrace.log without --allow-log-name: no log of that name" \
+	[ ! -e "$LOGS/@mine.log" -a ! -e "$LOGS/mine.log" ]
+check "$RT, --allow-log-name not given: nothing left" clean
 finish

@@ -6,6 +6,9 @@
 # annotation, or a bundle's linux.seccomp that the runtimes accept but octrace does not) or a
 # refused mode: the runtime's run fails, the entrypoint never runs (it would create a marker
 # file), the runtime's error output carries the hook's line, and nothing is left.
+# The line is one line whatever the values it echoes hold: control characters in an id, an
+# annotation value or a path are escaped (\n, \xHH), directly and through the runtime (crun
+# takes ids with a newline; runc does not).
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -43,6 +46,14 @@ direct "pid a string" "$(state '"12"' "$TMP/base")" 'state: pid: expected a numb
 direct "missing bundle" "$(state "$gone" "$TMP/no-such-bundle")" \
 	"$TMP/no-such-bundle/config.json: cannot read: No such file or directory"
 direct "pid not there" "$(state "$gone" "$TMP/base")" "pid $gone: no such process"
+direct "an id with a newline" \
+	"{\"ociVersion\":\"1.0.2\",\"id\":\"e1\\nforged: x\",\"pid\":$gone,\"bundle\":\"$TMP/base\"}" \
+	"container e1\\\\nforged: x: pid $gone: no such process"
+direct "an annotation with control characters" \
+	"{\"ociVersion\":\"1.0.2\",\"id\":\"e1\",\"pid\":$gone,\"bundle\":\"$TMP/base\",\"annotations\":{\"org.octrace.policy\":\"a\\nb\\u001b[31m\\u0007\"}}" \
+	'annotation org.octrace.policy: refused: "a\\nb\\x1b\[31m\\x07" is not a policy name'
+direct "a bundle path with a newline" "$(state "$gone" "$TMP/no\\nbundle")" \
+	"$TMP/no\\\\nbundle/config.json: cannot read: No such file or directory"
 check "direct: nothing left" clean
 
 # 2. Through the runtime: the container must not start.
@@ -96,6 +107,40 @@ refused "complain mode not allowed by the admin" 'complain mode is not allowed' 
 	--hook-arg=--policy="$POLICIES/deny.json" --annotation org.octrace.mode=complain
 refused "unknown mode" 'unknown mode "bogus"' \
 	--hook-arg=--policy="$POLICIES/deny.json" --annotation org.octrace.mode=bogus
+
+# Control characters through the runtime: one line, escaped. runc quotes the hook's stderr
+# in its own message (a backslash doubled), crun writes it to hook.err as it is.
+escaped() { # DESCRIPTION NAME TEXT: the hook's one line is "octrace-hook: TEXT"
+	local good=true quoted
+	if [ "$RT" = runc ]; then
+		quoted=$(printf '%s' "$3" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')
+		grep -qF "stderr: octrace-hook: $quoted\\n\"" "$TMP/$2/err" || good=false
+	else
+		[ "$(grep -c 'octrace-hook: ' "$TMP/$2/hook.err")" = 1 ] &&
+			grep -qxF "octrace-hook: $3" "$TMP/$2/hook.err" || good=false
+	fi
+	if $good; then
+		ok "$RT, $1: one line, escaped"
+	else
+		not_ok "$RT, $1: one line \"octrace-hook: $3\""
+		show "$TMP/$2/err" "$TMP/$2/hook.err"
+	fi
+}
+refused "a mode with control characters" 'unknown mode' \
+	--hook-arg=--policy="$POLICIES/deny.json" --annotation $'org.octrace.mode=bad\nmode\e[31m'
+escaped "a mode with control characters" "e$k" \
+	'annotation org.octrace.mode: unknown mode "bad\nmode\x1b[31m"'
+if [ "$RT" = crun ]; then
+	bundle e-nl "${filter[@]}" --hook-arg=pid=gone --hook-arg="$HOOK" -- sh -c 'exit 0'
+	run $'nl\noctrace-hook: forged' e-nl
+	check "$RT, an id with a newline, a pid not there: not started" [ "$status" != 0 ]
+	escaped "an id with a newline" e-nl \
+		"$(printf 'container nl\\noctrace-hook: forged: pid %s: no such process' \
+			"$(sed -n 's/.*forged: pid \([0-9]*\): no such process.*/\1/p' "$TMP/e-nl/hook.err")")"
+	check "$RT, an id with a newline: nothing left" clean
+else
+	echo "# runc refuses an id with a newline itself (invalid container ID format)"
+fi
 
 # The runtimes themselves accept that linux.seccomp: without the hook the container runs.
 bundle e-control --no-hook --seccomp "$POLICIES/bundle-empty-names.json" -- \
