@@ -66,6 +66,7 @@ static int open_logs(const struct hook_args *a, const struct oci_state *st,
 	cleanup_close int dir = -1, created = -1;
 	cleanup_free char *display = NULL, *log_name = NULL, *audit_name = NULL;
 	struct audit_config c = { .level = plan->audit_level, .container = st->id,
+				  .labels = plan->pod, .n_labels = plan->n_pod,
 				  .max_size = a->audit_max_size, .rate = a->audit_rate };
 
 	if (asprintf(&log_name, "%s.log", plan->log_stem) < 0 ||

@@ -61,6 +61,8 @@ static const char usage_text[] =
 	"      --audit-rate N     write at most N audit events a second per container, count the\n"
 	"                         others in a \"suppressed\" event (0: no limit; default 1000)\n"
 	"      --debug            log the tracer's state transitions\n"
+	"      --audit-sandbox    audit a pod's sandbox (pause) container at --audit-level too\n"
+	"                         (default: level denied; it is enforced all the same)\n"
 	"      --reattach         (octrace attach --container) the container runs already and its\n"
 	"                         filter is in place (its daemon died): trace every process of it\n"
 	"                         again, inject nothing, continue its logs (a \"reattach\" event)\n"
@@ -79,7 +81,7 @@ static const char usage_text[] =
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
        OPT_TIMEOUT, OPT_USER, OPT_REATTACH, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL,
        OPT_CACHE_DIR, OPT_NO_CACHE, OPT_VERSION, OPT_AUDIT_MAX_SIZE, OPT_AUDIT_RATE,
-       OPT_ALLOW_LOG_NAME };
+       OPT_ALLOW_LOG_NAME, OPT_AUDIT_SANDBOX };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
@@ -94,6 +96,7 @@ static const struct option long_options[] = {
 	{ "debug", no_argument, NULL, OPT_DEBUG },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "reattach", no_argument, NULL, OPT_REATTACH },
+	{ "audit-sandbox", no_argument, NULL, OPT_AUDIT_SANDBOX },
 	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
 	{ "max-audit-level", required_argument, NULL, OPT_MAX_AUDIT_LEVEL },
 	{ "audit-max-size", required_argument, NULL, OPT_AUDIT_MAX_SIZE },
@@ -154,6 +157,9 @@ static int apply_option(struct hook_args *a, int c)
 		a->gid = (gid_t)gid;
 		return 0;
 	}
+	case OPT_AUDIT_SANDBOX:
+		a->audit_sandbox = true;
+		return 0;
 	case OPT_REATTACH:
 		a->reattach = true;
 		return 0;
@@ -237,6 +243,45 @@ static const char *annotation(const struct oci_state *st, const struct oci_bundl
 	const char *v = oci_annotation(st->annotations, st->n_annotations, key);
 
 	return v ? v : oci_annotation(cfg->annotations, cfg->n_annotations, key);
+}
+
+/* The pod a Kubernetes engine runs the container in, from the annotations it sets (the
+ * kubelet's user cannot set these: containerd and CRI-O write them from the CRI request):
+ * containerd's io.kubernetes.cri.*, CRI-O's io.kubernetes.*. */
+static const struct {
+	const char *label, *containerd, *crio;
+} pod_keys[HOOK_POD_LABELS] = {
+	{ "pod", "io.kubernetes.cri.sandbox-name", "io.kubernetes.pod.name" },
+	{ "namespace", "io.kubernetes.cri.sandbox-namespace", "io.kubernetes.pod.namespace" },
+	{ "pod_uid", "io.kubernetes.cri.sandbox-uid", "io.kubernetes.pod.uid" },
+	{ "container_name", "io.kubernetes.cri.container-name", "io.kubernetes.container.name" },
+	{ "image", "io.kubernetes.cri.image-name", "io.kubernetes.cri-o.ImageName" },
+};
+
+/* Pod labels for the audit log, and the sandbox (pause) container, which makes no syscall
+ * worth reading: it is enforced as any other, and audited at level denied unless the admin
+ * says --audit-sandbox. */
+static void choose_pod(const struct hook_args *a, const struct oci_state *st,
+		       const struct oci_bundle_config *cfg, struct hook_plan *plan)
+{
+	const char *type = annotation(st, cfg, "io.kubernetes.cri.container-type");
+
+	if (type == NULL)
+		type = annotation(st, cfg, "io.kubernetes.cri-o.ContainerType");
+	plan->sandbox = type && strcmp(type, "sandbox") == 0;
+	if (plan->sandbox && !a->audit_sandbox)
+		plan->audit_level = AUDIT_DENIED;
+	plan->n_pod = 0;
+	for (size_t i = 0; i < N_ELEMENTS(pod_keys); i++) {
+		const char *v = annotation(st, cfg, pod_keys[i].containerd);
+
+		if (v == NULL)
+			v = annotation(st, cfg, pod_keys[i].crio);
+		if (v == NULL)
+			continue;
+		plan->pod[plan->n_pod].key = pod_keys[i].label;
+		plan->pod[plan->n_pod++].value = strndup(v, HOOK_POD_VALUE_MAX);
+	}
 }
 
 /* A container creator's text in a message: quoted and escaped (one line, bounded). */
@@ -379,6 +424,7 @@ int hook_plan_config(const struct hook_args *a, const struct oci_state *st,
 	    choose_policy(a, st, cfg, config_path, &plan->policy, err) < 0 ||
 	    choose_mode(a, st, cfg, plan, err) < 0)
 		return -1;
+	choose_pod(a, st, cfg, plan);
 	return plan->policy ? compile_policy(a, plan, err) : 0;
 }
 
@@ -407,4 +453,7 @@ void hook_plan_free(struct hook_plan *plan)
 	plan->policy = NULL;
 	free(plan->shown_id);
 	plan->shown_id = NULL;
+	for (size_t i = 0; i < plan->n_pod; i++)
+		free((char *)plan->pod[i].value);
+	plan->n_pod = 0;
 }

@@ -35,6 +35,7 @@ struct hook_args {
 	bool complain; /* admin: complain mode for every container */
 	bool allow_complain; /* admin: the mode annotation may ask for complain */
 	bool allow_log_name; /* admin: the log annotation may name the logs */
+	bool audit_sandbox; /* admin: audit pods' sandbox (pause) containers at --audit-level */
 	bool debug;
 	unsigned timeout_ms;
 	bool reattach; /* octrace attach --container: the container runs, its filter is in */
@@ -47,6 +48,9 @@ struct hook_args {
 };
 
 /* What the hook decided for one container. */
+#define HOOK_POD_LABELS 5
+#define HOOK_POD_VALUE_MAX 256
+
 struct hook_plan {
 	enum session_mode mode;
 	struct oci_policy *policy; /* owned; NULL: trace only */
@@ -57,6 +61,10 @@ struct hook_plan {
 	char log_stem[HOOK_LOG_STEM_MAX]; /* log_dir/STEM.log and STEM.jsonl (hook_logs.h) */
 	enum audit_level audit_level;
 	struct hook_pid_expect pid_expect; /* what proves the state's pid is the init */
+	struct audit_label pod[HOOK_POD_LABELS]; /* the Kubernetes pod, from the engine's
+						  * annotations: on every audit line; values owned */
+	size_t n_pod;
+	bool sandbox; /* a pod's sandbox (pause) container */
 	char runtime_root[4096]; /* the runtime's --root ("": its default): the record's key */
 };
 

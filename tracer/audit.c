@@ -26,6 +26,8 @@ struct audit {
 	struct audit_sink *sink; /* owned */
 	enum audit_level level;
 	char *container; /* owned, may be NULL */
+	struct audit_label labels[AUDIT_LABELS_MAX]; /* keys and values owned */
+	size_t n_labels;
 	struct jline w; /* one line at a time */
 	struct audit_rate rate;
 	time_t stamp_sec; /* the second stamp[] holds */
@@ -112,6 +114,11 @@ static int audit_new(struct audit_sink *sink, const struct audit_config *c, stru
 	a->sink = sink;
 	a->level = c->level;
 	a->container = c->container && *c->container ? xstrdup(c->container) : NULL;
+	for (size_t i = 0; i < c->n_labels && a->n_labels < AUDIT_LABELS_MAX; i++)
+		if (c->labels[i].key && c->labels[i].value) {
+			a->labels[a->n_labels].key = xstrdup(c->labels[i].key);
+			a->labels[a->n_labels++].value = xstrdup(c->labels[i].value);
+		}
 	a->rate.limit = c->rate;
 	a->stamp_sec = -1;
 	*out = a;
@@ -170,6 +177,10 @@ void audit_close(struct audit *a)
 	audit_sink_close(a->sink);
 	jline_free(&a->w);
 	free(a->container);
+	for (size_t i = 0; i < a->n_labels; i++) {
+		free((char *)a->labels[i].key);
+		free((char *)a->labels[i].value);
+	}
 	free(a);
 }
 
@@ -211,6 +222,8 @@ static void begin_line(struct audit *a, const char *event, bool with_task, pid_t
 	jline_kv_cstring(&a->w, "event", event);
 	if (a->container)
 		jline_kv_cstring(&a->w, "container", a->container);
+	for (size_t i = 0; i < a->n_labels; i++)
+		jline_kv_cstring(&a->w, a->labels[i].key, a->labels[i].value);
 	if (with_task) {
 		jline_kv_int64(&a->w, "pid", pid);
 		jline_kv_int64(&a->w, "tid", tid);
@@ -465,7 +478,9 @@ void audit_syscall(struct audit *a, const struct audit_syscall *ev)
 
 static bool is_common_key(const char *key)
 {
-	static const char *const common[] = {"time", "event", "container", "pid", "tid"};
+	static const char *const common[] = {"time",	  "event",	    "container", "pid",
+					     "tid",	  "pod",	    "namespace", "pod_uid",
+					     "image", "container_name"};
 
 	for (size_t i = 0; i < N_ELEMENTS(common); i++)
 		if (strcmp(key, common[i]) == 0)

@@ -38,9 +38,18 @@ struct audit;
 #define AUDIT_DEFAULT_MAX_SIZE (64ull << 20)
 #define AUDIT_DEFAULT_RATE 1000u
 
+/* A key and value written on every line after "container" (the pod of a Kubernetes
+ * container: "pod", "namespace", "pod_uid", "container_name", "image"). */
+struct audit_label {
+	const char *key, *value;
+};
+#define AUDIT_LABELS_MAX 8
+
 struct audit_config {
 	enum audit_level level;
 	const char *container; /* copied; NULL or "": no "container" key */
+	const struct audit_label *labels; /* copied, at most AUDIT_LABELS_MAX */
+	size_t n_labels;
 	uint64_t max_size; /* rotate the file at this size (>= AUDIT_SIZE_MIN); 0: never */
 	unsigned rate; /* events a second before they are dropped and counted; 0: no limit */
 };

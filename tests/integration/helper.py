@@ -255,7 +255,6 @@ def main():
     p.add_argument("--hook-stage", choices=["prestart", "createRuntime"], default="prestart")
     p.add_argument("--annotation", action="append", default=[])
     p.add_argument("--seccomp")
-    p.add_argument("--hook-stage", default="prestart", choices=["prestart", "createRuntime"])
     p.add_argument("--ns", action="append", default=[])
     p.add_argument("--no-ns", action="append", default=[])
     p.add_argument("args", nargs="+")

@@ -397,9 +397,9 @@ static int is_level(const struct json *v, char **why)
 
 #define COMMON_KEYS                                                                                \
 	{"time", true, is_time}, {"event", true, is_nonempty_string},                              \
-	{                                                                                          \
-		"container", false, is_nonempty_string                                             \
-	}
+	    {"container", false, is_nonempty_string}, {"pod", false, is_string},                   \
+	    {"namespace", false, is_string}, {"pod_uid", false, is_string},                        \
+	    {"container_name", false, is_string}, { "image", false, is_string }
 #define TASK_KEYS                                                                                  \
 	COMMON_KEYS, {"pid", true, is_positive}, { "tid", true, is_positive }
 
