@@ -1,5 +1,6 @@
 #include "record.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,7 +16,8 @@
 
 #define RECORD_MAX (1u << 20)
 
-static void record_name(const char *root, const char *id, char *name, size_t size)
+static void record_key(const char *root, const char *id, const char *suffix, char *name,
+		       size_t size)
 {
 	size_t rl = strlen(root ? root : ""), il = strlen(id);
 	char *key = malloc(rl + 1 + il);
@@ -25,8 +27,22 @@ static void record_name(const char *root, const char *id, char *name, size_t siz
 	memcpy(key, root ? root : "", rl);
 	key[rl] = '\0'; /* no root string holds a NUL: the key is unambiguous */
 	memcpy(key + rl + 1, id, il);
-	snprintf(name, size, "%016" PRIx64 ".json", oci_fnv1a64(key, rl + 1 + il));
+	snprintf(name, size, "%016" PRIx64 "%s", oci_fnv1a64(key, rl + 1 + il), suffix);
 	free(key);
+}
+
+static void record_name(const char *root, const char *id, char *name, size_t size)
+{
+	record_key(root, id, ".json", name, size);
+}
+
+void oci_record_socket_path(const char *dir, const char *root, const char *id, char *path,
+			    size_t size)
+{
+	char name[32];
+
+	record_key(root, id, ".sock", name, sizeof(name));
+	snprintf(path, size, "%s/%s", dir, name);
 }
 
 int oci_record_write(const char *dir, const char *root, const char *id, const char *state,
@@ -86,6 +102,38 @@ int oci_record_read(const char *dir, const char *root, const char *id, char **st
 
 	*state = NULL;
 	return read_state(dir, root, id, state, len, &st);
+}
+
+int oci_record_find_socket(const char *dir, const char *id, pid_t pid, char *path,
+			   size_t size)
+{
+	cleanup_close int dfd = oci_open_safe_dir(dir);
+	DIR *d;
+	struct dirent *de;
+	int rc = -1;
+
+	if (dfd < 0 || (d = fdopendir(dup(dfd))) == NULL)
+		return -1;
+	while (rc < 0 && (de = readdir(d)) != NULL) {
+		cleanup_oci_state struct oci_state *st = NULL;
+		cleanup_oci_error struct oci_error *ignored = NULL;
+		cleanup_free char *buf = NULL;
+		cleanup_close int fd = -1;
+		size_t n = strlen(de->d_name), len;
+
+		if (n != 16 + 5 || strcmp(de->d_name + 16, ".json") != 0)
+			continue;
+		fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || oci_read_fd(fd, RECORD_MAX, &buf, &len) < 0 ||
+		    oci_state_parse(de->d_name, buf, len, &st, &ignored) < 0)
+			continue;
+		if (strcmp(st->id, id) == 0 && st->pid == pid) {
+			snprintf(path, size, "%s/%.16s.sock", dir, de->d_name);
+			rc = 0;
+		}
+	}
+	closedir(d);
+	return rc;
 }
 
 void oci_record_remove(const char *dir, const char *root, const char *id, pid_t pid)

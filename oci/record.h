@@ -22,6 +22,15 @@ int oci_record_write(const char *dir, const char *root, const char *id, const ch
  * directory is not safe, or the record names another container. */
 int oci_record_read(const char *dir, const char *root, const char *id, char **state,
 		    size_t *len);
+/* The join socket of `id`'s daemon, DIR/<key>.sock: octrace-runtime's exec asks the daemon
+ * there to trace the process that joins the container (tracer/join.h). */
+void oci_record_socket_path(const char *dir, const char *root, const char *id, char *path,
+			    size_t size);
+/* The join socket of the daemon whose record names container `id` with init `pid`, whatever
+ * runtime root it was keyed by (a runtime may be given its --root differently at create and
+ * at exec): 0 and *path, or -1 when no record matches. */
+int oci_record_find_socket(const char *dir, const char *id, pid_t pid, char *path,
+			   size_t size);
 /* Remove the record of `id` if it still names init pid `pid` (a newer container with the
  * same id has its own record). */
 void oci_record_remove(const char *dir, const char *root, const char *id, pid_t pid);

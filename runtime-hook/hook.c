@@ -49,13 +49,11 @@ static void runtime_root(char *out, size_t size)
 
 /* A container's record while its daemon runs (oci/record.h): octrace-runtime's exec finds
  * it there. Not having one only costs the exec a `runtime state`. */
-static void record(const struct hook_args *a, struct hook_plan *plan, const struct oci_state *st,
-		   const char *buf, size_t len)
+static void record(struct hook_plan *plan, const struct oci_state *st, const char *buf,
+		   size_t len)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 
-	if (a->join)
-		return;
 	runtime_root(plan->runtime_root, sizeof(plan->runtime_root));
 	if (oci_record_write(OCI_RECORD_DIR, plan->runtime_root, st->id, buf, len, &err) < 0)
 		log_warn("container record: %s", err->msg);
@@ -78,10 +76,10 @@ int main(int argc, char **argv)
 	log_debug_enabled = args.debug;
 	if (read_state(&buf, &len, &state, &err) == 0 &&
 	    hook_plan(&args, state, &plan, &err) == 0) {
-		record(&args, &plan, state, buf, len);
+		record(&plan, state, buf, len);
 		if (daemon_start(&args, state, &plan, &err) == 0)
 			rc = 0;
-		else if (!args.join)
+		else
 			oci_record_remove(OCI_RECORD_DIR, plan.runtime_root, state->id, state->pid);
 	}
 	if (rc != 0)

@@ -45,10 +45,14 @@ static const char usage_text[] =
 	"      --max-audit-level denied|traced|all\n"
 	"                         the most the " HOOK_ANNOTATION_AUDIT_LEVEL " annotation may ask for\n"
 	"                         (default: the --audit-level)\n"
+	"      --user UID[:GID]   the daemon's ids once it has opened its files (default 65534,\n"
+	"                         nobody): it keeps only CAP_SYS_PTRACE and CAP_KILL, and a\n"
+	"                         seccomp filter of its own; 0 keeps root's ids\n"
 	"      --debug            log the tracer's state transitions\n"
-	"      --join PID         (octrace-runtime exec) trace PID, the runtime process that is\n"
-	"                         about to exec into the container, instead of the init: its exec\n"
-	"                         inside the container's mount namespace arms it (a \"join\" event)\n"
+	"      --reattach         (octrace attach --container) the container runs already and its\n"
+	"                         filter is in place (its daemon died): trace every process of it\n"
+	"                         again, inject nothing, continue its logs (a \"reattach\" event)\n"
+
 	"  -h, --help             show this help\n"
 	"      --version          octrace-hook's version and the libseccomp it runs with\n"
 	"\n"
@@ -58,8 +62,8 @@ static const char usage_text[] =
 	"is refused and the container does not start.\n";
 
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
-       OPT_TIMEOUT, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
-       OPT_NO_CACHE, OPT_JOIN, OPT_VERSION };
+       OPT_TIMEOUT, OPT_USER, OPT_REATTACH, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
+       OPT_NO_CACHE, OPT_VERSION };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
@@ -71,9 +75,10 @@ static const struct option long_options[] = {
 	{ "allow-complain", no_argument, NULL, OPT_ALLOW_COMPLAIN },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "reattach", no_argument, NULL, OPT_REATTACH },
 	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
 	{ "max-audit-level", required_argument, NULL, OPT_MAX_AUDIT_LEVEL },
-	{ "join", required_argument, NULL, OPT_JOIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -114,15 +119,24 @@ static int apply_option(struct hook_args *a, int c)
 			return -1;
 		}
 		return 0;
-	case OPT_DEBUG:
-		a->debug = true;
-		return 0;
-	case OPT_JOIN:
-		a->join = (pid_t)strtol(optarg, &end, 10);
-		if (*optarg == '\0' || *end != '\0' || a->join <= 0) {
-			log_warn("--join: invalid pid \"%s\"", optarg);
+	case OPT_USER: {
+		unsigned long uid = strtoul(optarg, &end, 10), gid = uid;
+
+		if (end != optarg && *end == ':')
+			gid = strtoul(end + 1, &end, 10);
+		if (*optarg == '\0' || *end != '\0' || uid > 0xfffffffe || gid > 0xfffffffe) {
+			log_warn("--user: invalid value \"%s\" (UID or UID:GID, numeric)", optarg);
 			return -1;
 		}
+		a->uid = (uid_t)uid;
+		a->gid = (gid_t)gid;
+		return 0;
+	}
+	case OPT_REATTACH:
+		a->reattach = true;
+		return 0;
+	case OPT_DEBUG:
+		a->debug = true;
 		return 0;
 	case OPT_AUDIT_LEVEL:
 	case OPT_MAX_AUDIT_LEVEL:
@@ -154,6 +168,7 @@ int hook_parse_args(int argc, char **argv, struct hook_args *a)
 	*a = (struct hook_args){ .log_dir = HOOK_DEFAULT_LOG_DIR,
 				 .cache_dir = HOOK_DEFAULT_CACHE_DIR,
 				 .timeout_ms = HOOK_DEFAULT_TIMEOUT_MS,
+				 .uid = HOOK_DEFAULT_UID, .gid = HOOK_DEFAULT_UID,
 				 .audit_level = AUDIT_TRACED };
 	max_set = false;
 	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1)

@@ -22,6 +22,7 @@
 #define HOOK_DEFAULT_LOG_DIR OCTRACE_LOG_DIR
 #define HOOK_DEFAULT_CACHE_DIR "/run/octrace/cache"
 #define HOOK_DEFAULT_TIMEOUT_MS 10000
+#define HOOK_DEFAULT_UID 65534 /* nobody */
 #define HOOK_NAME_MAX 128
 
 struct hook_args {
@@ -33,10 +34,11 @@ struct hook_args {
 	bool allow_complain; /* admin: the mode annotation may ask for complain */
 	bool debug;
 	unsigned timeout_ms;
+	bool reattach; /* octrace attach --container: the container runs, its filter is in */
+	uid_t uid; /* admin: the tracer's ids after its set-up (--user) */
+	gid_t gid;
 	enum audit_level audit_level; /* admin: the per-container audit log's level */
 	enum audit_level max_audit_level; /* admin: the most an annotation may ask for */
-	pid_t join; /* --join PID (octrace-runtime exec): trace PID, the runtime about to be
-		     * exec'd to join the container, not the container's init */
 };
 
 /* What the hook decided for one container. */
@@ -50,7 +52,6 @@ struct hook_plan {
 	char audit_name[HOOK_NAME_MAX + 8]; /* the audit log (JSON Lines) inside log_dir */
 	enum audit_level audit_level;
 	bool new_pid_ns;
-	pid_t join; /* hook_args.join, checked: the process that ran the hook */
 	char runtime_root[4096]; /* the runtime's --root ("": its default): the record's key */
 };
 

@@ -165,8 +165,6 @@ static void collect_family(struct tracee *t, void *data)
 	if (t->state != TRACEE_STOPPED)
 		return;
 	walk_add(w, tracee_tgid(t));
-	if (w->s->join)
-		return; /* a joining runtime: its children so far are octrace's own hook */
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", tracee_tgid(t), t->tid);
 	f = fopen(path, "re");
 	if (f == NULL || getline(&line, &size, f) <= 0 || strlen(line) > MAX_CHILDREN_LINE)
@@ -562,6 +560,12 @@ static int attach_tree(struct session *s, pid_t pid, const struct oci_filter *fi
 			pid);
 }
 
+static void mark_reattached(struct tracee *t, void *data)
+{
+	(void)data;
+	t->flags |= TRACEE_F_FILTERED; /* its filter is the one octrace injected before */
+}
+
 int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **err)
 {
 	struct audit *audit = s->audit;
@@ -570,12 +574,9 @@ int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **er
 	/* nothing is logged before the attach event: a thread that dies while we seize is
 	 * the process's past, not what we traced */
 	s->audit = NULL;
-	/* armed at once: the enforce-mode filter (its slots are the tracer-mode one's). A joining
-	 * runtime gets none: it is trusted until its exec into the container, which gets the
-	 * filter before its first instruction (loop.c, arm_in_kernel()) — and the runtime's own
-	 * work then never stops in octrace */
+	/* armed at once: the enforce-mode filter (its slots are the tracer-mode one's) */
 	rc = attach_tree(s, pid,
-			 s->join ? NULL : arm && s->arm_filter ? s->arm_filter : s->filter, err);
+			 s->reattach ? NULL : arm && s->arm_filter ? s->arm_filter : s->filter, err);
 	s->audit = audit;
 	if (rc < 0) {
 		session_detach_all(s);
@@ -585,6 +586,8 @@ int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **er
 		tracee_for_each(&s->tasks, arm_one, NULL);
 		s->arm_default = true;
 	}
+	if (s->reattach)
+		tracee_for_each(&s->tasks, mark_reattached, NULL);
 	tracee_for_each(&s->tasks, resume_one, s);
 	return 0;
 }

@@ -41,6 +41,17 @@ void log_warn_errno(const char *fmt, ...)
 	errno = saved;
 }
 
+void log_info(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_v(fmt, ap, 0);
+	va_end(ap);
+	errno = saved;
+}
+
 void log_debug(const char *fmt, ...)
 {
 	int saved = errno;

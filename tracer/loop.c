@@ -14,6 +14,7 @@
 #include "cleanup.h"
 #include "enforce.h"
 #include "inject.h"
+#include "join.h"
 #include "log.h"
 #include "observe.h"
 #include "procfs.h"
@@ -29,11 +30,15 @@ static void on_death(struct session *s, const struct report *r)
 	observe_death(s, t, r->tid, r->status);
 	/* the root's status; a root whose leader was a zombie already when octrace attached is
 	 * never traced itself: its last thread's status is the process's */
-	if (r->tid == s->joined && s->join)
-		s->joined_status = r->status;
 	if (r->tid == s->root ||
-	    (t && t->tgid == s->root && r->tid != s->root && !tracee_find(&s->tasks, s->root)))
+	    (t && t->tgid == s->root && r->tid != s->root && !tracee_find(&s->tasks, s->root))) {
 		s->root_status = r->status;
+		join_close(s); /* nothing joins a container whose init is gone */
+	}
+	if (t && (t->flags & TRACEE_F_JOINED) && t->tid == t->tgid && s->joins)
+		log_info("container %s: joined process %d exited, %s %d", s->joins->name, t->tid,
+			 WIFSIGNALED(r->status) ? "signal" : "status",
+			 WIFSIGNALED(r->status) ? WTERMSIG(r->status) : WEXITSTATUS(r->status));
 	log_debug("task %d gone (%s %d)", r->tid, report_kind_name(r->kind), r->sig);
 	tracee_remove(&s->tasks, r->tid);
 }
@@ -50,33 +55,44 @@ static void note_root_exit(struct session *s, struct tracee *t)
 		s->root_status = (int)status;
 }
 
-static bool family_armed(struct session *s, pid_t tid, const char *field)
+/* The traced task named by `field` (Tgid, PPid) of /proc/TID/status, other than itself. */
+static struct tracee *family(struct session *s, pid_t tid, const char *field)
 {
 	char value[32];
 	struct tracee *kin;
 
 	if (proc_status_field(tid, field, value, sizeof(value)) != 0)
-		return s->arm_default;
+		return NULL;
 	kin = tracee_find(&s->tasks, (pid_t)strtol(value, NULL, 10));
-	return kin && kin->tid != tid ? kin->armed : s->arm_default;
+	return kin && kin->tid != tid ? kin : NULL;
 }
 
-/* A task's first report came before its creator's clone/fork event (§5, §14): take the
- * armed-ness of its thread group, else of its parent process, else the session's. The
- * creator's event, if it comes, has the last word. */
+/* What a task takes from the task that created it. */
+static void inherit(struct tracee *child, const struct tracee *creator)
+{
+	child->armed = creator->armed;
+	child->flags |= creator->flags &
+			(TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER | TRACEE_F_JOINING);
+}
+
+/* A task's first report came before its creator's clone/fork event (§5, §14): take what its
+ * thread group has, else its parent process, else the session's armed-ness. The creator's
+ * event, if it comes, has the last word. */
 void session_adopt(struct session *s, struct tracee *t)
 {
+	struct tracee *kin;
+
 	t->flags &= ~TRACEE_F_NEW;
 	observe_first_stop(s, t);
 	if (t->flags & TRACEE_F_CREATOR_SEEN)
 		return;
-	if (!s->arm_default) {
-		t->armed = false; /* nothing is armed yet: nothing to inherit */
-		return;
-	}
-	t->armed = family_armed(s, t->tid, "Tgid");
-	if (!t->armed)
-		t->armed = family_armed(s, t->tid, "PPid");
+	kin = family(s, t->tid, "Tgid");
+	if (kin == NULL)
+		kin = family(s, t->tid, "PPid");
+	if (kin)
+		inherit(t, kin);
+	else
+		t->armed = s->arm_default;
 }
 
 static struct restart on_new_task(struct session *s, struct tracee *parent,
@@ -91,9 +107,10 @@ static struct restart on_new_task(struct session *s, struct tracee *parent,
 	/* The child may already have reported (§5): tracee_get finds or creates it. */
 	struct tracee *child = tracee_get(&s->tasks, (pid_t)msg);
 
-	child->armed = parent->armed;
-	child->flags |= TRACEE_F_CREATOR_SEEN |
-			(parent->flags & (TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER));
+	if (!(child->flags & TRACEE_F_CREATOR_SEEN))
+		child->flags &= ~(TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER | TRACEE_F_JOINING);
+	inherit(child, parent);
+	child->flags |= TRACEE_F_CREATOR_SEEN;
 	if (r->kind == REPORT_VFORK)
 		child->flags |= TRACEE_F_VFORK_CHILD;
 	log_debug("task %d created %d (%s)", parent->tid, child->tid,
@@ -154,7 +171,7 @@ static struct restart on_exec(struct session *s, struct tracee *t, pid_t former)
 
 	t->flags &= ~TRACEE_F_NEW;
 	t->tgid = t->tid; /* after an exec the task is its group's leader */
-	if (!t->armed && s->arm_mnt.ino &&
+	if ((t->flags & TRACEE_F_JOINING) &&
 	    (proc_ns_id(t->tid, "mnt", &ns) < 0 || ns.ino != s->arm_mnt.ino ||
 	     ns.dev != s->arm_mnt.dev))
 		return RESUME(0); /* the runtime's own exec, outside the container */
@@ -163,7 +180,9 @@ static struct restart on_exec(struct session *s, struct tracee *t, pid_t former)
 		arm_in_kernel(s, t);
 		t->armed = true;
 		s->arm_default = true;
-		observe_armed(s, t);
+		observe_armed(s, t); /* "join" for a joining task, which is the container's now */
+		if (t->flags & TRACEE_F_JOINING)
+			t->flags = (t->flags & ~TRACEE_F_JOINING) | TRACEE_F_JOINED;
 	}
 	observe_exec(s, t, former);
 	return RESUME(0);
@@ -221,7 +240,8 @@ void session_dispatch(struct session *s, const struct report *r, bool hold_inter
 	pid_t former = r->tid;
 
 	if (report_is_death(r)) {
-		on_death(s, r);
+		if (!join_on_report(s, r))
+			on_death(s, r);
 		return;
 	}
 	if (r->kind == REPORT_EXEC)
@@ -314,6 +334,7 @@ static void handle_stop_request(struct session *s, int sig)
 			kill(s->root, sig);
 		return;
 	}
+	join_close(s);
 	if (s->detach_on_stop) {
 		session_detach_all(s);
 		return;
@@ -354,6 +375,7 @@ void session_loop(struct session *s)
 	/* from now on a stop request may interrupt a task to wake the loop; not during the
 	 * attach, where an interrupt would cut an injection short */
 	wake_target = s->root;
+	join_open(s);
 	for (;;) {
 		int n;
 

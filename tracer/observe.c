@@ -18,6 +18,13 @@
 #include "procfs.h"
 #include "profile.h"
 
+/* The runtime's own tasks around a process joining the container are not the container's:
+ * nothing of them goes to its audit log. */
+static bool runtimes(const struct tracee *t)
+{
+	return t && (t->flags & TRACEE_F_JOINING);
+}
+
 void observe_attach(struct session *s, pid_t pid)
 {
 	if (s->audit == NULL)
@@ -54,8 +61,6 @@ void observe_armed(struct session *s, struct tracee *t)
 	size_t argc = 0;
 	ssize_t n;
 
-	if (s->join && s->joined == 0)
-		s->joined = t->tid;
 	if (s->audit == NULL)
 		return;
 	proc_cmdline(t->tid, cmdline, sizeof(cmdline), argv, ARGV_MAX, &argc);
@@ -69,7 +74,7 @@ void observe_armed(struct session *s, struct tracee *t)
 		AUDIT_STR("cwd", n > 0 ? cwd : NULL),
 	};
 
-	audit_event(s->audit, s->join ? "join" : "armed", tracee_tgid(t), t->tid, f,
+	audit_event(s->audit, t->flags & TRACEE_F_JOINING ? "join" : "armed", tracee_tgid(t), t->tid, f,
 		    N_ELEMENTS(f));
 }
 
@@ -104,7 +109,7 @@ void observe_new_task(struct session *s, struct tracee *parent, enum report_kind
 {
 	const char *name = event == REPORT_FORK ? "fork" : event == REPORT_VFORK ? "vfork" : "clone";
 
-	if (s->audit == NULL)
+	if (s->audit == NULL || runtimes(parent))
 		return;
 	struct audit_field f[] = { AUDIT_INT("child", child) };
 
@@ -116,7 +121,7 @@ void observe_exit_stop(struct session *s, struct tracee *t)
 	unsigned long status = 0;
 	long nr;
 
-	if (s->audit == NULL)
+	if (s->audit == NULL || runtimes(t))
 		return;
 	nr = ptrace(PTRACE_PEEKUSER, t->tid, offsetof(struct user_regs_struct, orig_rax), 0);
 	if (nr != SYS_exit_group || ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &status) < 0)
@@ -128,7 +133,7 @@ void observe_exit_stop(struct session *s, struct tracee *t)
 
 void observe_death(struct session *s, struct tracee *t, pid_t tid, int status)
 {
-	if (s->audit == NULL)
+	if (s->audit == NULL || runtimes(t))
 		return;
 	pid_t pid = t ? tracee_tgid(t) : tid;
 	struct audit_field f[] = {
@@ -137,6 +142,9 @@ void observe_death(struct session *s, struct tracee *t, pid_t tid, int status)
 	};
 
 	audit_event(s->audit, "exit", pid, tid, f, N_ELEMENTS(f));
+	/* the process that joined is gone (its leader is reported last: §3) */
+	if (t && (t->flags & TRACEE_F_JOINED) && t->tid == pid)
+		audit_event(s->audit, "leave", pid, tid, f, N_ELEMENTS(f));
 }
 
 static int audit_rule(int rule)
@@ -312,6 +320,6 @@ void observe_detach(struct session *s, size_t tasks)
 void observe_teardown(struct session *s, int exit_code)
 {
 	if (s->audit)
-		audit_teardown(s->audit, s->join ? s->joined : 0, exit_code, &s->summary,
+		audit_teardown(s->audit, 0, exit_code, &s->summary,
 			       s->filter);
 }

@@ -20,7 +20,6 @@ void session_init(struct session *s, enum session_mode mode, const struct oci_po
 	s->policy = policy;
 	s->filter = filter;
 	s->root_status = -1;
-	s->joined_status = -1;
 }
 
 void session_start(struct session *s, const struct session_config *c)
@@ -104,7 +103,10 @@ void tracee_resume(const struct session *s, struct tracee *t, int sig)
 			rc = ptrace(PTRACE_CONT, t->tid, 0, 0);
 	} else {
 		/* audit-level all and profiling: stop at every syscall's entry and exit */
-		int req = s->syscall_stops && t->stop != REPORT_EXIT ? PTRACE_SYSCALL : PTRACE_CONT;
+		int req = s->syscall_stops && t->stop != REPORT_EXIT &&
+				  !(t->flags & TRACEE_F_JOINING)
+				  ? PTRACE_SYSCALL
+				  : PTRACE_CONT;
 
 		rc = ptrace(req, t->tid, 0, sig);
 	}

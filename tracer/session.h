@@ -30,12 +30,12 @@ struct session {
 	const struct oci_filter *arm_filter; /* borrowed; OCI_COMPILE_ENFORCE, same slots: stacked
 					      * on it when a task arms (enforce mode), so that the
 					      * kernel applies KILL and TRAP itself; may be NULL */
-	bool join; /* the session follows a process joining a running container (runc exec): its
-		    * arming exec writes "join", not "armed" */
-	pid_t joined; /* join: the pid of the process that joined (its "join" event) */
-	int joined_status; /* its wait status; -1 until seen */
+	struct join_service *joins; /* borrowed; the container's join socket (tracer/join.h), or
+				     * NULL */
 	struct proc_ns arm_mnt; /* ino != 0: only an exec inside this mount namespace (the
-				  * container's) arms a task; before, it is the runtime's */
+				  * container's) arms a joining task; before, it is the runtime's */
+	bool reattach; /* the tasks carry octrace's filter already (a container whose tracer
+			* died): the attach injects nothing */
 	bool arm_default; /* armed-ness of a task whose creator cannot be found: set once any
 			   * task armed (its program exec'd, or --arm-now) */
 	bool syscall_stops; /* resume with PTRACE_SYSCALL: audit-level all, profiling */

@@ -72,6 +72,9 @@ enum tracee_flag {
 	TRACEE_F_IN_VFORK = 1 << 4, /* attach: resumed from a vfork event, waits for its child */
 	TRACEE_F_VFORK_CHILD = 1 << 5, /* attach: a vfork child (its parent waits for it) */
 	TRACEE_F_ARM_FILTER = 1 << 6, /* the enforce-mode filter is installed in it */
+	TRACEE_F_JOINING = 1 << 7, /* a runtime's process joining the container (tracer/join.h):
+				    * not the container's until it execs inside it */
+	TRACEE_F_JOINED = 1 << 8, /* the process that joined: its exit is a "leave" event */
 };
 
 struct tracee {

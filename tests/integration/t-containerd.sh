@@ -368,7 +368,7 @@ n=$(jq -r -s --argjson p "${jpid:-0}" '(map(.event == "join" and .pid == $p) | i
 	.syscall == "getpgid" and .action == "SCMP_ACT_ERRNO" and .errno == 42)) | length end' \
 	"$LOGS/c4.jsonl" 2>/dev/null)
 if [ -n "$jpid" ] && [ "$(wc -w <<<"$jpid")" = 1 ] && [ "$n" = 1 ] &&
-	grep -Eq "octrace: container c4: joined process $jpid exited, status 4\$" "$LOGS/c4.log"; then
+	grep -Eq "container c4: joined process $jpid exited, status 4\$" "$LOGS/c4.log"; then
 	ok "ctr task exec: ID.jsonl has a join event (pid $jpid), then its getpgid denial (ERRNO 42); ID.log its status 4"
 else
 	not_ok "ctr task exec: ID.jsonl has a join event, then its getpgid denial (ERRNO 42); ID.log its status 4 (join pid '$jpid', $n denials)"
