@@ -33,8 +33,8 @@ static const char usage_text[] =
 	"      --policy FILE      enforce this policy for every container\n"
 	"      --policy-dir DIR   policies that the " HOOK_ANNOTATION_POLICY " annotation may name\n"
 	"                         (installed: " OCTRACE_POLICY_DIR ")\n"
-	"      --log-dir DIR      per-container logs, DIR/ID.log and DIR/ID.jsonl (default\n"
-	"                         " HOOK_DEFAULT_LOG_DIR "); an id that is not [A-Za-z0-9._-]*\n"
+	"      --log-dir DIR      per-container logs, DIR/ID.log (default " HOOK_DEFAULT_LOG_DIR ")\n"
+	"                         and DIR/ID.jsonl; an id that is not [A-Za-z0-9._-]*\n"
 	"                         up to 128 bytes becomes PREFIX+HASH; a file already there\n"
 	"                         is moved to ID@TIME.log first, never appended to\n"
 	"      --cache-dir DIR    compiled policies, reused across containers (default\n"
@@ -284,10 +284,15 @@ static void choose_pod(const struct hook_args *a, const struct oci_state *st,
 	}
 }
 
-/* A container creator's text in a message: quoted and escaped (one line, bounded). */
+/* A container creator's text in a message: quoted (oci_fail() escapes its control
+ * characters: one line). */
 static char *quoted(const char *s)
 {
-	return json_quote(s, strlen(s));
+	char *q;
+
+	if (asprintf(&q, "\"%s\"", s) < 0)
+		abort();
+	return q;
 }
 
 static int named_policy(const struct hook_args *a, const char *name, struct oci_policy **out,

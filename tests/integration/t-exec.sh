@@ -40,7 +40,8 @@ runtime_json() {
 	jq -n --arg rt "$RT" --arg hook "$HOOK" --arg trace "$2" \
 		--arg policy "${3:-$POLICIES/deny.json}" --arg logs "$LOGS" \
 		'{runtime: $rt, trace: $trace, hook: {path: $hook,
-			args: ["octrace-hook", "--policy", $policy, "--log-dir", $logs]}}' >"$1"
+			args: ["octrace-hook", "--policy", $policy, "--log-dir", $logs,
+				"--audit-rate", "0"]}}' >"$1"
 }
 CONF=$TMP/runtime.json
 runtime_json "$CONF" all

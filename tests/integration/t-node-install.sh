@@ -45,7 +45,7 @@ FROM=$TMP/from
 mkdir -p "$FROM/bin" "$FROM/policies" || exit 99
 printf '#!/bin/sh\necho hook\n' >"$FROM/bin/octrace-hook"
 printf '#!/bin/sh\necho runtime\n' >"$FROM/bin/octrace-runtime"
-cp "$DEPLOY/runtime.json" "$FROM/" && cp "$DEPLOY/policies/example.json" "$FROM/policies/" &&
+cp "${OCTRACE_DEPLOY_DIR:-$DEPLOY}/runtime.json" "$FROM/" && cp "$DEPLOY/policies/example.json" "$FROM/policies/" &&
 	echo '{"defaultAction": "SCMP_ACT_ALLOW"}' >"$FROM/policies/other.json" || exit 99
 SH=(sh)
 

@@ -296,10 +296,10 @@ else
 fi
 
 # 2. podman through the installed hooks.d file.
-recipe podman-hooks demo
+recipe podman-hooks @demo
 
 # 3. podman with octrace-runtime as its runtime.
-recipe podman-runtime demo-rt
+recipe podman-runtime @demo-rt
 
 # 4. containerd: the snippet appended to Debian's config.toml, containerd (re)started, ctr run
 # through octrace-runtime.
