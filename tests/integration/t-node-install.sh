@@ -109,8 +109,8 @@ PY
 CTD_V2='plugins."io.containerd.grpc.v1.cri".containerd.runtimes.octrace'
 CTD_V3='plugins."io.containerd.cri.v1.runtime".containerd.runtimes.octrace'
 RUNC_V2='plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options'
-CTD_SNIPPET=$DEPLOY/containerd/config.toml
-CRIO_SNIPPET=$DEPLOY/crio/octrace.conf
+CTD_SNIPPET=${OCTRACE_DEPLOY_DIR:-$DEPLOY}/containerd/config.toml
+CRIO_SNIPPET=${OCTRACE_DEPLOY_DIR:-$DEPLOY}/crio/octrace.conf
 CRIO_TABLE=crio.runtime.runtimes.octrace
 
 # The installed files on ROOT (default bindir and confdir).
@@ -300,8 +300,9 @@ if [ -x /bin/busybox ]; then
 	SH=(env PATH="$TMP/bb" /bin/busybox sh)
 	r=$(node busybox)
 	mkdir -p "$r/etc/containerd"
-	cp "$DEPLOY/containerd/config.toml" "$r/etc/containerd/config.toml"
-	sed -i 's/runtimes\.octrace/runtimes.runc/' "$r/etc/containerd/config.toml"
+	# a node's config with runc's runtime and its options (as the snippet's octrace one)
+	sed -n '/runtimes\.octrace\]/,$p' "$CTD_SNIPPET" | sed 's/runtimes\.octrace/runtimes.runc/' |
+		{ echo 'version = 2'; cat; } >"$r/etc/containerd/config.toml"
 	cycle "busybox sh and applets only" "$r" "$r/etc/containerd/config.toml" containerd \
 		"$CTD_V2" "$CTD_SNIPPET" "$CTD_V2" "$RUNC_V2"
 	SH=(sh)
