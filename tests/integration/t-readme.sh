@@ -355,7 +355,10 @@ else
 fi
 left=$(agree "$P/sbin" "$P-etc/octrace" "$P/data/containers/oci/hooks.d" "$P/data/doc/octrace" 2>&1
 	grep -rlaE '/usr/local/(etc|share|bin/octrace)|/usr/bin/octrace|/usr/share/(doc/octrace|containers)|/etc/octrace' \
+		--exclude=octrace-node.yaml --exclude=octrace-node-install --exclude=Containerfile \
 		"$P" "$P-etc" | sed 's/$/: names another install/')
+# (the Kubernetes node installer and its DaemonSet name the node's own layout, /usr/local/bin
+# and /etc/octrace, whatever this build's prefix: they install the image's static binaries)
 if [ -z "$left" ]; then
 	ok "that install's files name each other and its programs' defaults, nothing of /usr or /etc"
 else
