@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -357,38 +358,58 @@ static bool is_stale_temp(const char *name, const struct stat *st)
 	       st->st_mtime < time(NULL) - CACHE_TEMP_TTL;
 }
 
+static bool is_entry(const char *name)
+{
+	size_t n = strlen(name), k = strlen(CACHE_SUFFIX);
+
+	return name[0] != '.' && n > k && strcmp(name + n - k, CACHE_SUFFIX) == 0;
+}
+
 /* Room for `need` more bytes: entries are counted and their sizes summed (a miss has just
  * spent ~20 ms compiling; this costs far less), so that the policies of containers' creators
- * can fill neither the (tmpfs) directory nor its inodes. */
+ * can fill neither the (tmpfs) directory nor its inodes. A full directory gives up its oldest
+ * entry (first written): without that, once full (a few hundred policy or octrace
+ * upgrades), every start would compile again. Other files are counted, never removed. */
 static bool dir_has_room(int dir, size_t need)
 {
 	int fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	uint64_t n = 0, bytes = need;
+	uint64_t n = 0, bytes = need, oldest_size = 0;
+	struct timespec oldest = { 0 };
+	char victim[NAME_MAX + 1] = "";
 	struct dirent *de;
 	struct stat st;
+	bool room;
 
 	if (d == NULL) {
 		if (fd >= 0)
 			close(fd);
 		return false;
 	}
-	while (n < OCI_FILTER_CACHE_MAX_ENTRIES && bytes <= OCI_FILTER_CACHE_MAX_BYTES &&
-	       (de = readdir(d)) != NULL) {
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	while (n < 2 * OCI_FILTER_CACHE_MAX_ENTRIES && (de = readdir(d)) != NULL) {
+		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (is_stale_temp(de->d_name, &st) && unlinkat(fd, de->d_name, 0) == 0)
 			continue;
 		n++;
 		bytes += (uint64_t)st.st_size;
+		if (S_ISREG(st.st_mode) && is_entry(de->d_name) &&
+		    (victim[0] == '\0' || st.st_mtim.tv_sec < oldest.tv_sec ||
+		     (st.st_mtim.tv_sec == oldest.tv_sec && st.st_mtim.tv_nsec < oldest.tv_nsec))) {
+			oldest = st.st_mtim;
+			oldest_size = (uint64_t)st.st_size;
+			snprintf(victim, sizeof(victim), "%s", de->d_name);
+		}
 	}
+	room = n < OCI_FILTER_CACHE_MAX_ENTRIES && bytes <= OCI_FILTER_CACHE_MAX_BYTES;
+	if (!room && victim[0] && unlinkat(fd, victim, 0) == 0)
+		room = n - 1 < OCI_FILTER_CACHE_MAX_ENTRIES &&
+		       bytes - oldest_size <= OCI_FILTER_CACHE_MAX_BYTES;
 	closedir(d);
-	return n < OCI_FILTER_CACHE_MAX_ENTRIES && bytes <= OCI_FILTER_CACHE_MAX_BYTES;
+	return room;
 }
 
-/* The temporary file's name is ours alone while we live (our pid); one left by a dead
- * process that had the same pid is removed. No fsync: after a crash the directory (tmpfs
- * by default) is gone or the entry is a miss. */
 static void store(int dir, const char *name, const struct buf *entry)
 {
 	char tmp[64];

@@ -26,8 +26,10 @@ uint64_t oci_fnv1a64(const void *data, size_t len);
 #include "error.h"
 #include "policy.h"
 
-/* Beyond this many entries or bytes in the directory nothing more is stored: the policies of
- * containers' creators must not be able to fill the (tmpfs) directory. */
+/* The directory holds at most this many entries and bytes: the policies of containers'
+ * creators must not be able to fill the (tmpfs) directory. At the limit the oldest entry
+ * gives way to the new one (files that are not entries are never removed: a directory full
+ * of them stores nothing more). */
 #define OCI_FILTER_CACHE_MAX_ENTRIES 1024
 #define OCI_FILTER_CACHE_MAX_BYTES (64u << 20)
 

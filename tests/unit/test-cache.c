@@ -522,7 +522,7 @@ static void test_created_dir(void)
 	rm_tree(top);
 }
 
-/* A full directory stores nothing more (and still answers). */
+/* A directory full of files that are not entries stores nothing more (and still answers). */
 static void test_full_dir(void)
 {
 	cleanup_free char *dir = mkdtemp_dir();
@@ -536,6 +536,37 @@ static void test_full_dir(void)
 		write_file(path, "", 0);
 	}
 	check_unused(dir, dir, "full directory");
+	rm_tree(dir);
+}
+
+/* A directory full of entries gives up its oldest one (first written) for the new entry:
+ * the count stays at the limit, every other entry stays. */
+static void test_full_of_entries(void)
+{
+	cleanup_free char *dir = mkdtemp_dir(), *oldest = NULL, *next = NULL;
+	cleanup_oci_policy struct oci_policy *p = policy("policy.json", NULL, NULL);
+	struct timespec times[2];
+
+	for (int i = 0; i < OCI_FILTER_CACHE_MAX_ENTRIES; i++) {
+		cleanup_free char *path = NULL;
+
+		if (asprintf(&path, "%s/%016x.filter", dir, i) < 0)
+			exit(99);
+		write_file(path, "", 0);
+		/* entry i written at second 1e9 + i; the oldest is entry 0 */
+		times[0] = times[1] = (struct timespec){ .tv_sec = 1000000000 + i };
+		if (utimensat(AT_FDCWD, path, times, 0) < 0)
+			exit(99);
+	}
+	if (asprintf(&oldest, "%s/%016x.filter", dir, 0) < 0 ||
+	    asprintf(&next, "%s/%016x.filter", dir, 1) < 0)
+		exit(99);
+	check_get(dir, p, OCI_COMPILE_TRACER, 0, "full of entries: a miss");
+	ok(count_entries(dir) == OCI_FILTER_CACHE_MAX_ENTRIES, "full of entries: still %d entries",
+	   OCI_FILTER_CACHE_MAX_ENTRIES);
+	ok(access(oldest, F_OK) < 0 && access(next, F_OK) == 0,
+	   "full of entries: the oldest one gave way, the next oldest stays");
+	check_get(dir, p, OCI_COMPILE_TRACER, 1, "full of entries: the new entry is used");
 	rm_tree(dir);
 }
 
@@ -620,6 +651,7 @@ int main(void)
 	test_unsafe_dirs();
 	test_created_dir();
 	test_full_dir();
+	test_full_of_entries();
 	test_full_bytes();
 	test_stale_temp();
 	test_warnings();
