@@ -24,6 +24,7 @@
 
 #include "attach.h"
 #include "caps.h"
+#include "confine.h"
 #include "cleanup.h"
 #include "join.h"
 #include "log.h"
@@ -103,24 +104,156 @@ static void report(int fd, const char *fmt, ...)
 		log_warn_errno("handshake");
 }
 
+/* Ask the kernel to pick the tracer last when memory runs out: lowering oom_score_adj needs
+ * CAP_SYS_RESOURCE, which some hosts do not give (then it stays as the runtime's). */
+static void prefer_to_survive(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "-1000", 5) < 0)
+		log_debug("oom_score_adj -1000: %s (kept)", strerror(errno));
+	close(fd);
+}
+
+/* The janitor (docs/kernel-behaviours.md §24): the daemon's parent, root's ids and no
+ * capability (the owner of the record directory, nothing more). It waits for the tracer,
+ * then removes the container's record and join socket; a tracer that died while it traced
+ * (an OOM kill, a crash, its own filter) is written to both logs, and the record stays while
+ * the container runs: `octrace attach --container` finds the container there. */
 static void __attribute__((noreturn))
-run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int log_fd,
-	   struct audit *audit, int audit_fd)
+run_janitor(const struct oci_state *st, const struct hook_plan *plan, pid_t tracer,
+	    int traced_fd, int pidfd, struct audit *audit, const struct join_service *joins)
+{
+	char byte;
+	int status;
+	bool traced, died, alive;
+
+	if (caps_drop_all() < 0)
+		log_warn_errno("janitor: dropping capabilities");
+	while (waitpid(tracer, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(1);
+	traced = read(traced_fd, &byte, 1) == 1; /* it had attached, and said so */
+	died = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) > 1);
+	/* a pidfd polls readable once its process has exited (a zombie too, which a signal 0
+	 * would still reach); enforcing, PTRACE_O_EXITKILL has sent the init SIGKILL: wait */
+	alive = false;
+	if (pidfd >= 0) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		int wait_ms = traced && died && plan->mode == MODE_ENFORCE ? 5000 : 0;
+		int rc;
+
+		while ((rc = poll(&p, 1, wait_ms)) < 0 && errno == EINTR)
+			;
+		alive = rc == 0;
+	}
+	if (traced && died) {
+		const char *what = plan->mode == MODE_ENFORCE
+					   ? "its processes were killed with it (enforce mode)"
+				   : alive ? "its processes run on untraced: the syscalls the policy acts "
+					     "on fail with ENOSYS; `octrace attach --container ID` "
+					     "traces it again"
+					   : "the container is gone";
+		struct audit_field f[] = {
+			AUDIT_INT("tracer", tracer),
+			WIFSIGNALED(status) ? AUDIT_INT("signal", WTERMSIG(status))
+					    : AUDIT_INT("status", WEXITSTATUS(status)),
+			AUDIT_STR("mode", session_mode_name(plan->mode)),
+		};
+
+		timestamp(stderr);
+		fprintf(stderr, "octrace: container %s: the tracer (pid %d) died (%s %d): %s\n",
+			plan->shown_id, tracer, WIFSIGNALED(status) ? "signal" : "status",
+			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), what);
+		audit_event(audit, "tracer_died", st->pid, st->pid, f, N_ELEMENTS(f));
+	}
+	if (!(traced && died && alive)) {
+		join_unlink(joins);
+		oci_record_remove(OCI_RECORD_DIR, plan->runtime_root, st->id, st->pid);
+	}
+	_exit(0);
+}
+
+/* --reattach: the time of the last tracer_died event in the container's audit log (its last
+ * MiB), where the gap the reattach event names began; "" when there is none. */
+#define SINCE_SCAN (1u << 20)
+static char reattach_since[64];
+
+static void find_since(const struct hook_args *a, const struct hook_plan *plan)
+{
+	cleanup_close int dir = open(a->log_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	cleanup_free char *buf = malloc(SINCE_SCAN + 1);
+	const char *key = "\"event\":\"tracer_died\"", *hit = NULL, *t;
+	struct stat sb;
+	ssize_t n;
+
+	char name[HOOK_LOG_STEM_MAX + 8];
+
+	reattach_since[0] = '\0';
+	snprintf(name, sizeof(name), "%s.jsonl", plan->log_stem);
+	if (buf == NULL || dir < 0 ||
+	    (fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &sb) < 0)
+		return;
+	n = pread(fd, buf, SINCE_SCAN, sb.st_size > SINCE_SCAN ? sb.st_size - SINCE_SCAN : 0);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (const char *p = buf; (p = strstr(p, key)) != NULL; p++)
+		hit = p;
+	if (hit == NULL)
+		return;
+	while (hit > buf && hit[-1] != '\n')
+		hit--;
+	t = strstr(hit, "\"time\":\"");
+	if (t && t < hit + 16)
+		snprintf(reattach_since, sizeof(reattach_since), "%.*s",
+			 (int)strcspn(t + 8, "\""), t + 8);
+}
+
+/* --reattach in a new pid namespace: every process of it not traced yet (one that joined
+ * the container has the runtime, not the init, for its parent). */
+static int attach_namespace(struct session *s, pid_t init, struct oci_error **err)
+{
+	struct stat want, st;
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
+	if (stat(path, &want) < 0 || (d = opendir("/proc")) == NULL)
+		return oci_fail(err, errno, "%s: %s", path, strerror(errno));
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		pid_t pid = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (pid <= 0 || pid == init || tracee_find(&s->tasks, pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+		if (stat(path, &st) == 0 && st.st_ino == want.st_ino && st.st_dev == want.st_dev)
+			rc = attach_process(s, pid, true, err);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The tracer: unprivileged (hook --user, default nobody) with CAP_SYS_PTRACE and CAP_KILL
+ * only, no_new_privs and its own seccomp filter, it seizes every thread of the init, arms
+ * the policy, writes "ok" to the hook and follows the container to its end. Exit status 0
+ * at the end, 1 when it could not attach. */
+static void __attribute__((noreturn))
+run_tracer(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
+	   int ready, int traced_fd, struct audit *audit, struct join_service *joins)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 	struct session s;
-	struct join_service joins;
-	char join_path[sizeof(joins.path)];
-	int pidfd = -1, null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int pidfd = -1;
 
-	dup2(null, 0);
-	dup2(log_fd, 1);
-	dup2(log_fd, 2);
-	close_other_fds(ready, log_fd, null, audit_fd);
-	setvbuf(stderr, NULL, _IOLBF, 0);
 	report(ready, "pid %d\n", getpid());
-	if (caps_drop_to_tracer() < 0)
-		log_warn_errno("dropping capabilities");
+	prefer_to_survive();
 	struct session_config c = {
 		.mode = plan->mode, .policy = plan->policy, .filter = plan->filter,
 		.arm_filter = plan->arm_filter, .audit = audit,
@@ -128,43 +261,109 @@ run_daemon(const struct oci_state *st, struct hook_plan *plan, int ready, int lo
 	};
 
 	session_start(&s, &c);
-	/* processes that join the container (runc exec) ask here; they arm at their exec in
-	 * the init's mount namespace. Without the socket, such an exec fails (closed). */
-	oci_record_socket_path(OCI_RECORD_DIR, plan->runtime_root, st->id, join_path,
-			       sizeof(join_path));
-	if (join_listen(&joins, st->id, join_path, &err) == 0)
-		s.joins = &joins;
-	else
-		log_warn("%s: joining processes are refused", err->msg);
-	oci_error_free(err);
-	err = NULL;
-	if (verify_pid(st, plan, &pidfd, &err) < 0 ||
+	s.joins = joins->fd >= 0 ? joins : NULL;
+	s.reattach = a->reattach;
+	/* The attach reads /proc/PID/auxv (mode 0400, root's) for its injections: it runs with
+	 * root's ids, CAP_SYS_PTRACE and CAP_KILL; then the tracer becomes --user for good, and
+	 * confines itself (docs/kernel-behaviours.md §24) before the container's first
+	 * instruction */
+	if (caps_limit_effective() < 0)
+		oci_fail(&err, errno, "container %s: dropping capabilities: %s", st->id,
+			 strerror(errno));
+	if (err != NULL || verify_pid(st, plan, &pidfd, &err) < 0 ||
 	    (proc_ns_id(st->pid, "mnt", &s.arm_mnt) < 0 &&
 	     oci_fail(&err, errno, "container %s: pid %d: %s", st->id, st->pid,
 		      strerror(errno)) < 0) ||
-	    attach_process(&s, st->pid, false, &err) < 0 ||
+	    attach_process(&s, st->pid, a->reattach, &err) < 0 ||
+	    (a->reattach && plan->new_pid_ns && attach_namespace(&s, st->pid, &err) < 0) ||
 	    (pidfd_alive(pidfd) < 0 &&
 	     oci_fail(&err, errno, "container %s: pid %d exited while octrace attached", st->id,
-		      st->pid) < 0)) {
+		      st->pid) < 0) ||
+	    (caps_become_tracer(a->uid, a->gid) < 0 &&
+	     oci_fail(&err, errno, "container %s: becoming uid %u with CAP_SYS_PTRACE and "
+		      "CAP_KILL only: %s", st->id, (unsigned)a->uid, strerror(errno)) < 0) ||
+	    (confine_tracer() < 0 &&
+	     oci_fail(&err, errno, "container %s: the tracer's own seccomp filter: %s", st->id,
+		      strerror(errno)) < 0)) {
 		timestamp(stderr);
 		fprintf(stderr, "octrace-hook: %s\n", err->msg);
 		report(ready, "error %s\n", err->msg);
-		join_close(&s);
 		_exit(1);
 	}
 	timestamp(stderr);
-	fprintf(stderr, "octrace: container %s: attached to pid %d, %zu threads, mode %s\n",
-		plan->shown_id, st->pid, s.tasks.count, session_mode_name(plan->mode));
-	observe_attach(&s, st->pid);
+	fprintf(stderr, "octrace: container %s: attached to pid %d, %zu threads, mode %s, uid %u\n",
+		plan->shown_id, st->pid, s.tasks.count, session_mode_name(plan->mode),
+		(unsigned)getuid());
+	if (a->reattach) {
+		struct audit_field f[] = {
+			AUDIT_UINT("processes", attach_count_processes(&s)),
+			AUDIT_UINT("threads", s.tasks.count),
+			AUDIT_STR("mode", session_mode_name(s.mode)),
+			AUDIT_STR("since", reattach_since[0] ? reattach_since : NULL),
+		};
+
+		fprintf(stderr, "octrace: container %s: traced again (reattach) after its tracer "
+				"died%s%s\n",
+			plan->shown_id, reattach_since[0] ? " at " : "", reattach_since);
+		audit_event(audit, "reattach", st->pid, st->pid, f, N_ELEMENTS(f));
+	} else {
+		observe_attach(&s, st->pid);
+	}
+	if (write(traced_fd, "t", 1) < 0)
+		log_warn_errno("janitor pipe");
+	close(traced_fd);
 	report(ready, "ok\n");
 	close(ready);
 	session_run_to_end(&s, stderr);
 	join_close(&s);
-	oci_record_remove(OCI_RECORD_DIR, plan->runtime_root, st->id, st->pid);
 	timestamp(stderr);
 	fprintf(stderr, "octrace: container %s: init exited, status %d\n", plan->shown_id,
 		session_exit_code(&s));
 	_exit(0);
+}
+
+/* The daemon's process (the hook's grandchild, in its own session): its files, the join
+ * socket, then the janitor (this process) and the tracer (its child). */
+static void __attribute__((noreturn))
+run_daemon(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
+	   int ready, int log_fd, struct audit *audit, int audit_fd)
+{
+	cleanup_oci_error struct oci_error *err = NULL;
+	struct join_service joins = { .fd = -1 };
+	char join_path[sizeof(joins.path)];
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), traced[2], pidfd;
+	pid_t tracer;
+
+	dup2(null, 0);
+	dup2(log_fd, 1);
+	dup2(log_fd, 2);
+	close_other_fds(ready, log_fd, null, audit_fd);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	/* processes that join the container (runc exec) ask here; they arm at their exec in
+	 * the init's mount namespace. Without the socket, such an exec fails (closed). */
+	oci_record_socket_path(OCI_RECORD_DIR, plan->runtime_root, st->id, join_path,
+			       sizeof(join_path));
+	if (join_listen(&joins, st->id, join_path, &err) < 0) {
+		log_warn("%s: joining processes are refused", err->msg);
+		joins.fd = -1;
+	}
+	pidfd = pidfd_open_(st->pid);
+	if (pipe2(traced, O_CLOEXEC) < 0 || (tracer = fork()) < 0) {
+		report(ready, "error container %s: cannot start the tracer: %s\n", plan->shown_id,
+		       strerror(errno));
+		_exit(1);
+	}
+	if (tracer == 0) {
+		close(traced[0]);
+		if (pidfd >= 0)
+			close(pidfd);
+		run_tracer(a, st, plan, ready, traced[1], audit, &joins);
+	}
+	close(traced[1]);
+	close(ready);
+	if (joins.fd >= 0)
+		close(joins.fd);
+	run_janitor(st, plan, tracer, traced[0], pidfd, audit, &joins);
 }
 
 /* Read the handshake until "ok", "error ..." or EOF, within the deadline. */
@@ -235,16 +434,25 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 	int ready[2];
 	pid_t mid, daemon = 0;
 
-	if (hook_logs_open(a->log_dir, plan->log_stem, &log_fd, &audit_fd, err) < 0 ||
+	int found = a->reattach ? hook_logs_continue(a->log_dir, plan->log_stem,
+						      sizeof(plan->log_stem), st->id, st->pid,
+						      &log_fd, &audit_fd, err)
+				: 0;
+
+	if (found < 0 ||
+	    (found == 0 && hook_logs_open(a->log_dir, plan->log_stem, &log_fd, &audit_fd, err) < 0) ||
 	    audit_open(NULL, audit_fd, plan->audit_level, st->id, &audit, err) < 0)
 		return -1;
+	if (a->reattach)
+		find_since(a, plan);
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return oci_fail(err, errno, "pipe: %s", strerror(errno));
 	/* crun, a child subreaper, waits for a hook with sigtimedwait(SIGCHLD) and takes only the
 	 * signal from the hook's pid: a daemon orphaned to crun that exits just before the hook
 	 * merges into the same SIGCHLD (standard signals do not queue), and crun waits out the
 	 * hook's timeout before failing the start. As a subreaper, the hook gets the orphaned
-	 * daemon while it runs, and reaps a failed one before it exits. */
+	 * daemon (the janitor) while it runs, and reaps a failed one before it exits: all of
+	 * mid's process group (its session), none of the hook's other children. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	mid = fork();
 	if (mid < 0)
@@ -255,7 +463,7 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 		pid_t d = fork(); /* the daemon is not the runtime's grandchild's child */
 
 		if (d == 0)
-			run_daemon(st, plan, ready[1], log_fd, audit, audit_fd);
+			run_daemon(a, st, plan, ready[1], log_fd, audit, audit_fd);
 		_exit(d < 0 ? 1 : 0);
 	}
 	close(ready[1]);
@@ -263,9 +471,9 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 	int rc = handshake(ready[0], a->timeout_ms, &daemon, err);
 
 	close(ready[0]);
-	if (rc < 0 && daemon > 0) {
+	if (rc < 0 && daemon > 0)
 		kill(daemon, SIGKILL); /* EXITKILL takes an enforced init with it */
-		waitpid(daemon, NULL, 0);
-	}
+	while (rc < 0 && (waitpid(-mid, NULL, 0) > 0 || errno == EINTR))
+		;
 	return rc;
 }

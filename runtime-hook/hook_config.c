@@ -48,7 +48,13 @@ static const char usage_text[] =
 	"      --max-audit-level denied|traced|all\n"
 	"                         the most the " HOOK_ANNOTATION_AUDIT_LEVEL " annotation may ask for\n"
 	"                         (default: the --audit-level)\n"
+	"      --user UID[:GID]   the daemon's ids once it has opened its files (default 65534,\n"
+	"                         nobody): it keeps only CAP_SYS_PTRACE and CAP_KILL, and a\n"
+	"                         seccomp filter of its own; 0 keeps root's ids\n"
 	"      --debug            log the tracer's state transitions\n"
+	"      --reattach         (octrace attach --container) the container runs already and its\n"
+	"                         filter is in place (its daemon died): trace every process of it\n"
+	"                         again, inject nothing, continue its logs (a \"reattach\" event)\n"
 
 	"  -h, --help             show this help\n"
 	"\n"
@@ -62,7 +68,7 @@ static const char usage_text[] =
 	"asks for (pid 1 of a new pid namespace), or the start fails.\n";
 
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
-       OPT_TIMEOUT, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
+       OPT_TIMEOUT, OPT_USER, OPT_REATTACH, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL, OPT_CACHE_DIR,
        OPT_NO_CACHE, OPT_ALLOW_LOG_NAME };
 
 static const struct option long_options[] = {
@@ -76,6 +82,8 @@ static const struct option long_options[] = {
 	{ "allow-log-name", no_argument, NULL, OPT_ALLOW_LOG_NAME },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "debug", no_argument, NULL, OPT_DEBUG },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "reattach", no_argument, NULL, OPT_REATTACH },
 	{ "audit-level", required_argument, NULL, OPT_AUDIT_LEVEL },
 	{ "max-audit-level", required_argument, NULL, OPT_MAX_AUDIT_LEVEL },
 	{ "help", no_argument, NULL, 'h' },
@@ -120,6 +128,22 @@ static int apply_option(struct hook_args *a, int c)
 			return -1;
 		}
 		return 0;
+	case OPT_USER: {
+		unsigned long uid = strtoul(optarg, &end, 10), gid = uid;
+
+		if (end != optarg && *end == ':')
+			gid = strtoul(end + 1, &end, 10);
+		if (*optarg == '\0' || *end != '\0' || uid > 0xfffffffe || gid > 0xfffffffe) {
+			log_warn("--user: invalid value \"%s\" (UID or UID:GID, numeric)", optarg);
+			return -1;
+		}
+		a->uid = (uid_t)uid;
+		a->gid = (gid_t)gid;
+		return 0;
+	}
+	case OPT_REATTACH:
+		a->reattach = true;
+		return 0;
 	case OPT_DEBUG:
 		a->debug = true;
 		return 0;
@@ -150,6 +174,7 @@ int hook_parse_args(int argc, char **argv, struct hook_args *a)
 	*a = (struct hook_args){ .log_dir = HOOK_DEFAULT_LOG_DIR,
 				 .cache_dir = HOOK_DEFAULT_CACHE_DIR,
 				 .timeout_ms = HOOK_DEFAULT_TIMEOUT_MS,
+				 .uid = HOOK_DEFAULT_UID, .gid = HOOK_DEFAULT_UID,
 				 .audit_level = AUDIT_TRACED };
 	max_set = false;
 	while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1)
@@ -316,11 +341,12 @@ int hook_plan(const struct hook_args *a, const struct oci_state *st, struct hook
 	plan->shown_id = oci_escape_controls(st->id);
 	if (oci_bundle_config_load(config_path, &cfg, err) < 0)
 		return -1;
-	if (hook_pid_expect_init(config_path, cfg, &plan->pid_expect, err) < 0 ||
+	if (hook_pid_expect_init(config_path, cfg, !a->reattach, &plan->pid_expect, err) < 0 ||
 	    choose_log(a, st, cfg, plan, err) < 0 || choose_audit_level(a, st, cfg, plan, err) < 0 ||
 	    choose_policy(a, st, cfg, config_path, &plan->policy, err) < 0 ||
 	    choose_mode(a, st, cfg, plan, err) < 0)
 		return -1;
+	plan->new_pid_ns = plan->pid_expect.ns[HOOK_NS_PID].want == HOOK_NS_NEW;
 	return plan->policy ? compile_policy(a, plan, err) : 0;
 }
 

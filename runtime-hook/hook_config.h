@@ -23,6 +23,7 @@
 #define HOOK_DEFAULT_LOG_DIR "/var/log/octrace"
 #define HOOK_DEFAULT_CACHE_DIR "/run/octrace/cache"
 #define HOOK_DEFAULT_TIMEOUT_MS 10000
+#define HOOK_DEFAULT_UID 65534 /* nobody */
 #define HOOK_NAME_MAX 128
 
 struct hook_args {
@@ -35,6 +36,9 @@ struct hook_args {
 	bool allow_log_name; /* admin: the log annotation may name the logs */
 	bool debug;
 	unsigned timeout_ms;
+	bool reattach; /* octrace attach --container: the container runs, its filter is in */
+	uid_t uid; /* admin: the tracer's ids after its set-up (--user) */
+	gid_t gid;
 	enum audit_level audit_level; /* admin: the per-container audit log's level */
 	enum audit_level max_audit_level; /* admin: the most an annotation may ask for */
 };
@@ -50,6 +54,7 @@ struct hook_plan {
 	char log_stem[HOOK_LOG_STEM_MAX]; /* log_dir/STEM.log and STEM.jsonl (hook_logs.h) */
 	enum audit_level audit_level;
 	struct hook_pid_expect pid_expect; /* what proves the state's pid is the init */
+	bool new_pid_ns; /* linux.namespaces asks for a new pid namespace */
 	char runtime_root[4096]; /* the runtime's --root ("": its default): the record's key */
 };
 

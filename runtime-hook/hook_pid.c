@@ -10,7 +10,7 @@
 
 #include "cleanup.h"
 
-/* OCI's names, and /proc/PID/ns's. A new time namespace is entered at the init's exec: before
+/* OCI's names, and /proc/PID/ns's, pid first (HOOK_NS_PID). A new time namespace is entered at the init's exec: before
  * it, only time_for_children shows it (and after it, time_for_children is the same one). */
 static const struct {
 	const char *oci;
@@ -94,12 +94,12 @@ static int expect_entry(const char *config_path, const struct oci_namespace *n, 
 }
 
 int hook_pid_expect_init(const char *config_path, const struct oci_bundle_config *cfg,
-			 struct hook_pid_expect *out, struct oci_error **err)
+			 bool from_runtime, struct hook_pid_expect *out, struct oci_error **err)
 {
-	struct hook_pid_expect e = { .runtime = getppid() };
+	struct hook_pid_expect e = { .runtime = from_runtime ? getppid() : 0 };
 	pid_t ignored;
 
-	if (proc_stat(e.runtime, &ignored, &e.runtime_start) < 0)
+	if (from_runtime && proc_stat(e.runtime, &ignored, &e.runtime_start) < 0)
 		return oci_fail(err, errno, "the runtime running the hook (pid %d): %s", e.runtime,
 				strerror(errno));
 	for (int k = 0; k < HOOK_NS_KINDS; k++) {
@@ -125,6 +125,8 @@ static int check_parent(const struct hook_pid_expect *e, pid_t pid, struct oci_e
 	if (proc_stat(pid, &ppid, &start) < 0)
 		return oci_fail(err, errno, "pid %d: %s", pid,
 				errno == ENOENT ? "no such process" : strerror(errno));
+	if (e->runtime == 0)
+		return 0;
 	if (proc_stat(e->runtime, &rt_ppid, &rt_start) < 0 || rt_start != e->runtime_start)
 		return oci_fail(err, ESRCH, "pid %d: refused: the runtime that runs the hook "
 				"(pid %d) is gone", pid, e->runtime);
@@ -173,8 +175,9 @@ int hook_pid_verify(const struct hook_pid_expect *e, pid_t pid, struct oci_error
 	for (int k = 0; k < HOOK_NS_KINDS; k++)
 		if (check_ns(e, k, pid, err) < 0)
 			return -1;
-	if (e->ns[0].want == HOOK_NS_NEW && (inner = nspid_innermost(pid)) != 1)
+	if (e->ns[HOOK_NS_PID].want == HOOK_NS_NEW && (inner = nspid_innermost(pid)) != 1)
 		return oci_fail(err, EPERM, "pid %d: refused: it is pid %ld of its new pid "
-				"namespace, not 1 (linux.namespaces[%d])", pid, inner, e->ns[0].index);
+				"namespace, not 1 (linux.namespaces[%d])", pid, inner,
+				e->ns[HOOK_NS_PID].index);
 	return 0;
 }

@@ -560,6 +560,12 @@ static int attach_tree(struct session *s, pid_t pid, const struct oci_filter *fi
 			pid);
 }
 
+static void mark_reattached(struct tracee *t, void *data)
+{
+	(void)data;
+	t->flags |= TRACEE_F_FILTERED; /* its filter is the one octrace injected before */
+}
+
 int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **err)
 {
 	struct audit *audit = s->audit;
@@ -569,7 +575,8 @@ int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **er
 	 * the process's past, not what we traced */
 	s->audit = NULL;
 	/* armed at once: the enforce-mode filter (its slots are the tracer-mode one's) */
-	rc = attach_tree(s, pid, arm && s->arm_filter ? s->arm_filter : s->filter, err);
+	rc = attach_tree(s, pid,
+			 s->reattach ? NULL : arm && s->arm_filter ? s->arm_filter : s->filter, err);
 	s->audit = audit;
 	if (rc < 0) {
 		session_detach_all(s);
@@ -579,6 +586,8 @@ int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **er
 		tracee_for_each(&s->tasks, arm_one, NULL);
 		s->arm_default = true;
 	}
+	if (s->reattach)
+		tracee_for_each(&s->tasks, mark_reattached, NULL);
 	tracee_for_each(&s->tasks, resume_one, s);
 	return 0;
 }

@@ -48,6 +48,8 @@ struct injector {
 	uint64_t syscall_ip;
 	bool mask_checked;
 	bool regs_saved; /* `saved` holds the task's own registers */
+	bool at_exec; /* it was at its exec's event stop: it has run no instruction since (the
+		       * interrupt that settles it stops it before any) */
 	int resume_req; /* how the task was last resumed: PTRACE_SYSCALL or PTRACE_CONT */
 	int held_stop_sig; /* a stop signal that arrived meanwhile, raised again at the end */
 };
@@ -221,18 +223,9 @@ static int finish(struct injector *in, struct oci_error **err)
 /* The vDSO's address from the kernel's own record, the auxiliary vector (AT_SYSINFO_EHDR), not
  * from a text search in /proc/PID/maps, where a file a program maps can be named "[vdso]". Its
  * size: the ELF program headers' extent, bounded. */
-static int vdso_base(pid_t tid, uint64_t *base)
+static int auxv_vdso(const uint64_t *auxv, size_t words, uint64_t *base)
 {
-	char path[64];
-	uint64_t auxv[2 * 64];
-	cleanup_close int fd = -1;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/auxv", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (n = read(fd, auxv, sizeof(auxv))) <= 0)
-		return -1;
-	for (size_t i = 0; i + 1 < (size_t)n / sizeof(*auxv); i += 2)
+	for (size_t i = 0; i + 1 < words && auxv[i] != AT_NULL; i += 2)
 		if (auxv[i] == AT_SYSINFO_EHDR && auxv[i + 1] != 0) {
 			*base = auxv[i + 1];
 			return 0;
@@ -240,13 +233,77 @@ static int vdso_base(pid_t tid, uint64_t *base)
 	return -1;
 }
 
-static int vdso_syscall_ip(pid_t tid, uint64_t *ip)
+/* The auxiliary vector the kernel put on the stack at the exec, read at the exec's event
+ * stop, before the program ran an instruction (so as the kernel wrote it): argc, argv[],
+ * NULL, envp[], NULL, then the pairs. Bounded: a program with more than STACK_WORDS_MAX
+ * argument and environment pointers gets no injection (and is killed: fail closed). */
+#define STACK_WORDS_MAX (1u << 20)
+static int stack_vdso(pid_t tid, uint64_t sp, uint64_t *base)
+{
+	uint64_t chunk[512], argc, auxv[2 * 64];
+	uint64_t addr;
+	size_t seen = 0, words = 0;
+	bool end = false;
+
+	if (mem_read(tid, sp, &argc, sizeof(argc)) < 0 || argc > STACK_WORDS_MAX)
+		return -1;
+	addr = sp + 8 * (1 + argc + 1); /* argc, argv[] and its NULL */
+	/* envp[] up to its NULL, a page at a time: the stack's top may be the next page */
+	while (!end && seen < STACK_WORDS_MAX) {
+		size_t n = (4096 - (addr & 4095)) / 8, i;
+
+		if (n == 0 || mem_read(tid, addr, chunk, n * 8) < 0)
+			return -1;
+		for (i = 0; i < n && chunk[i] != 0; i++)
+			;
+		end = i < n;
+		addr += 8 * (i + (end ? 1 : 0));
+		seen += i;
+	}
+	if (!end)
+		return -1;
+	/* the pairs, up to the end of their page, and of the next when they cross it */
+	words = (4096 - (addr & 4095)) / 8;
+	if (words > N_ELEMENTS(auxv))
+		words = N_ELEMENTS(auxv);
+	if (mem_read(tid, addr, auxv, words * 8) < 0)
+		return -1;
+	if (auxv_vdso(auxv, words, base) == 0)
+		return 0;
+	if (words < N_ELEMENTS(auxv) &&
+	    mem_read(tid, addr + 8 * words, auxv + words, (N_ELEMENTS(auxv) - words) * 8) == 0)
+		return auxv_vdso(auxv, N_ELEMENTS(auxv), base);
+	return -1;
+}
+
+/* The vDSO's address: AT_SYSINFO_EHDR from the kernel's copy of the auxiliary vector
+ * (/proc/PID/auxv: never a text the process chose), or — for a tracer that runs
+ * unprivileged, which that file's mode (0400, the task's owner) keeps out — from the stack
+ * at an exec stop. */
+static int vdso_base(const struct injector *in, uint64_t *base)
+{
+	char path[64];
+	uint64_t auxv[2 * 64];
+	cleanup_close int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", in->t->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && (n = read(fd, auxv, sizeof(auxv))) > 0)
+		return auxv_vdso(auxv, (size_t)n / sizeof(*auxv), base);
+	if (in->at_exec)
+		return stack_vdso(in->t->tid, in->saved.rsp, base);
+	return -1;
+}
+
+static int vdso_syscall_ip(const struct injector *in, uint64_t *ip)
 {
 	cleanup_free unsigned char *buf = malloc(VDSO_SCAN_MAX);
+	pid_t tid = in->t->tid;
 	uint64_t start;
 	size_t len = 0;
 
-	if (buf == NULL || vdso_base(tid, &start) < 0)
+	if (buf == NULL || vdso_base(in, &start) < 0)
 		return -1;
 	/* read page by page: the vDSO is two pages or so, the rest of the window unmapped */
 	while (len < VDSO_SCAN_MAX && mem_read(tid, start + len, buf + len, 4096) == 0)
@@ -271,7 +328,7 @@ static int find_syscall_ip(struct injector *in, struct oci_error **err)
 		in->syscall_ip = rip - 2;
 		return 0;
 	}
-	if (vdso_syscall_ip(in->t->tid, &in->syscall_ip) == 0)
+	if (vdso_syscall_ip(in, &in->syscall_ip) == 0)
 		return 0;
 	return oci_fail(err, ENOEXEC, "task %d: no syscall instruction found to inject through",
 			in->t->tid);
@@ -391,7 +448,7 @@ static int settle(struct injector *in, struct oci_error **err)
 int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *filter,
 		  struct oci_error **err)
 {
-	struct injector in = { .s = s, .t = t };
+	struct injector in = { .s = s, .t = t, .at_exec = t->stop == REPORT_EXEC };
 	int rc;
 
 	if (settle(&in, err) < 0 || begin(&in, err) < 0)

@@ -229,15 +229,21 @@ bool join_on_report(struct session *s, const struct report *r)
 	return true;
 }
 
+void join_unlink(const struct join_service *j)
+{
+	struct stat st;
+
+	if (j->path[0] && lstat(j->path, &st) == 0 && st.st_ino == j->ino && st.st_dev == j->dev)
+		unlink(j->path);
+}
+
 void join_close(struct session *s)
 {
 	struct join_service *j = s->joins;
-	struct stat st;
 
 	if (j == NULL || j->fd < 0)
 		return;
-	if (lstat(j->path, &st) == 0 && st.st_ino == j->ino && st.st_dev == j->dev)
-		unlink(j->path);
+	join_unlink(j); /* fails in an unprivileged tracer: the janitor does it then */
 	if (j->running) {
 		uint64_t one = 1;
 

@@ -41,6 +41,8 @@ void join_open(struct session *s);
 /* A death report of the doorbell's child: serve every waiting connection, re-arm the
  * doorbell. Returns false if the report is not the doorbell's. */
 bool join_on_report(struct session *s, const struct report *r);
+/* Remove the socket file if it is still this service's (root's work: the janitor's). */
+void join_unlink(const struct join_service *j);
 /* Refuse joins from now on (the container's init is gone, or octrace stops): stop the
  * doorbell thread, close and unlink the socket. */
 void join_close(struct session *s);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "reattach.h"
 #include "audit.h"
 #include "caps.h"
 #include "cleanup.h"
@@ -42,6 +43,7 @@ struct options {
 static const char usage_text[] =
 	"Usage: octrace run [OPTIONS] [--] CMD [ARGS...]\n"
 	"       octrace attach [OPTIONS] PID\n"
+	"       octrace attach --container ID [--runtime runc|crun] [--root DIR]\n"
 	"       octrace check POLICY\n"
 	"\n"
 	"Trace a command (run) or a running process and all its descendants (attach) with ptrace,\n"
@@ -49,6 +51,9 @@ static const char usage_text[] =
 	"the OCI runtime spec's linux.seccomp format (a bare object, or a whole config.json).\n"
 	"Allowed syscalls never leave the kernel; the others stop in octrace, which applies the\n"
 	"policy's action exactly as the kernel would. `check` validates a policy.\n"
+	"`attach --container` traces a running container again whose octrace daemon died\n"
+	"(complain or trace mode), with its own octrace-hook's policy, mode and logs: the\n"
+	"runtime (default runc, --root as given to it) names its bundle and init.\n"
 	"\n"
 	"Options:\n"
 	"  -p, --policy FILE  the policy to enforce (default: none; trace only)\n"
@@ -399,7 +404,11 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct plan plan = { 0 };
-	int rc = parse_args(argc, argv, &o);
+	int rc;
+
+	if (reattach_requested(argc, argv))
+		return reattach_main(argc, argv);
+	rc = parse_args(argc, argv, &o);
 
 	if (rc != 0)
 		return rc;

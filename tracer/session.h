@@ -34,6 +34,8 @@ struct session {
 				     * NULL */
 	struct proc_ns arm_mnt; /* ino != 0: only an exec inside this mount namespace (the
 				  * container's) arms a joining task; before, it is the runtime's */
+	bool reattach; /* the tasks carry octrace's filter already (a container whose tracer
+			* died): the attach injects nothing */
 	bool arm_default; /* armed-ness of a task whose creator cannot be found: set once any
 			   * task armed (its program exec'd, or --arm-now) */
 	bool syscall_stops; /* resume with PTRACE_SYSCALL: audit-level all, profiling */

@@ -221,3 +221,13 @@ create_start() {
 		return 1
 	fi
 }
+
+# daemon_of INIT: the pids of the octrace daemon of a traced container whose init is INIT:
+# its tracer (INIT's TracerPid) and the tracer's parent, the janitor (root, no capability:
+# it removes the container's record when the tracer ends). Empty for an untraced INIT.
+daemon_of() {
+	local tracer
+	tracer=$(awk '$1 == "TracerPid:" { print $2 }' "/proc/$1/status" 2>/dev/null)
+	[ -n "$tracer" ] && [ "$tracer" != 0 ] || return 0
+	echo "$tracer $(awk '$1 == "PPid:" { print $2 }' "/proc/$tracer/status" 2>/dev/null)"
+}

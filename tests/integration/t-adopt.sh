@@ -219,8 +219,9 @@ battery() {
 
 	# 4. the audit log: the init's denials and the exec'd one's, after its join event
 	init_pid=$(state_of "at-$pn" pid)
-	helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$init_pid" --except \
-		"$(awk '$1 == "TracerPid:" { print $2 }' "/proc/$init_pid/status" 2>/dev/null)" >/dev/null
+	read -r d_tracer d_janitor <<<"$(daemon_of "$init_pid")"
+	helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$init_pid" \
+		--except "${d_tracer:-0}" --except "${d_janitor:-0}" >/dev/null
 	good=true
 	L=$LOGS/at-$pn.jsonl
 	jpid=$(grep -F '"event":"join"' "$L" 2>/dev/null | jq -r --argjson a \

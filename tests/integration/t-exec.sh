@@ -147,6 +147,7 @@ if ! start e1 c1 run; then
 fi
 e1_init=$init_pid
 e1_daemon=$(tracer_of "$e1_init")
+read -r _ e1_janitor <<<"$(daemon_of "$e1_init")"
 if grep -q "octrace: container e1: attached to pid $e1_init, " "$LOGS/e1.log" 2>/dev/null &&
 	[ -n "$e1_daemon" ] && [ "$e1_daemon" != 0 ]; then
 	ok "$RT: wrapper run -d: e1's init $e1_init traced by $e1_daemon (octrace's log says so)"
@@ -167,7 +168,7 @@ else
 fi
 # the daemon writes its last lines after the runtime has returned: wait for it
 helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$e1_init" \
-	--except "$e1_daemon" >/dev/null
+	--except "$e1_daemon" --except "${e1_janitor:-0}" >/dev/null
 jpid=$(join_pid e1 '["/bin/integ-prog","probe","3"]')
 good=true
 [ -n "$jpid" ] && [ "$(wc -w <<<"$jpid")" = 1 ] || { echo "# join events for the probe: '$jpid'"; good=false; }
@@ -209,7 +210,7 @@ fi
 w exec e1 /bin/integ-prog threads 2 21 thread >"$TMP/2.out" 2>"$TMP/2.err" </dev/null
 status=$?
 helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$e1_init" \
-	--except "$e1_daemon" >/dev/null
+	--except "$e1_daemon" --except "${e1_janitor:-0}" >/dev/null
 jpid=$(join_pid e1 '["/bin/integ-prog","threads","2","21","thread"]')
 tids=$(denied e1 | awk -v p="${jpid:-x}" '$1 == p { print $2 }' | sort -u | wc -l)
 allowed=$(q e1 --argjson p "${jpid:-0}" 'select(.event == "syscall" and .pid == $p and
@@ -246,7 +247,7 @@ for i in $(seq 1 20); do
 done
 [ -z "$bad" ] || { echo "# statuses:$bad"; good=false; }
 clean_ok=true
-helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$e1_init" --except "$e1_daemon" ||
+helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$e1_init" --except "$e1_daemon" --except "${e1_janitor:-0}" ||
 	clean_ok=false
 for i in $(seq 1 20); do
 	grep -Eq "joined process [0-9]+ exited, status $((40 + i))\$" "$LOGS/e1.log" ||
@@ -272,7 +273,7 @@ jq '.process | .args = ["/bin/integ-prog", "probe", "6"] | .terminal = false' \
 w exec --process "$TMP/6.process.json" --pid-file "$TMP/6.pid" e1 \
 	>"$TMP/6.out" 2>"$TMP/6.err" </dev/null
 status=$?
-helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$e1_init" --except "$e1_daemon" \
+helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "$e1_init" --except "$e1_daemon" --except "${e1_janitor:-0}" \
 	>/dev/null
 ppid6=$(cat "$TMP/6.pid" 2>/dev/null)
 jpid=$(join_pid e1 '["/bin/integ-prog","probe","6"]')

@@ -102,10 +102,10 @@ fi
 # 3. The audit log (the daemon writes the exec's last lines after podman exec returns: wait
 # for the wrapper, runtime and joined process to be gone).
 init=$(pm container inspect --format '{{.State.Pid}}' ex 2>/dev/null)
-daemon=$(awk '$1 == "TracerPid:" { print $2 }' "/proc/${init:-0}/status" 2>/dev/null)
+read -r daemon janitor <<<"$(daemon_of "${init:-0}")"
 conmon=$(pm container inspect --format '{{.State.ConmonPid}}' ex 2>/dev/null)
 helper clean --tag "$TAG" --dir "$TMP" --timeout 30 --except "${init:-0}" --except "${daemon:-0}" \
-	--except "${conmon:-0}" >/dev/null
+	--except "${conmon:-0}" --except "${janitor:-0}" >/dev/null
 L=$LOGS/$cid.jsonl
 jpid=$(grep -F '"event":"join"' "$L" 2>/dev/null |
 	jq -r 'select(.argv == ["/bin/integ-prog","probe","3"]) | .pid')

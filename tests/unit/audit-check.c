@@ -142,6 +142,11 @@ static int is_time(const struct json *v, char **why)
 	return 0;
 }
 
+static int is_time_or_null(const struct json *v, char **why)
+{
+	return v->type == JSON_NULL ? 0 : is_time(v, why);
+}
+
 static const char *const actions[] = {
     "SCMP_ACT_KILL_THREAD", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",
     "SCMP_ACT_TRACE",	    "SCMP_ACT_ALLOW",	     "SCMP_ACT_LOG",  "SCMP_ACT_NOTIFY",
@@ -408,6 +413,22 @@ static const struct key_rule leave_keys[] = {
     {"signal", false, is_signal},
 };
 
+static const struct key_rule tracer_died_keys[] = {
+    TASK_KEYS,
+    {"tracer", true, is_positive},
+    {"status", false, is_int},
+    {"signal", false, is_signal},
+    {"mode", true, is_mode_name},
+};
+
+static const struct key_rule reattach_keys[] = {
+    TASK_KEYS,
+    {"processes", true, is_uint},
+    {"threads", true, is_uint},
+    {"mode", true, is_mode_name},
+    {"since", false, is_time_or_null},
+};
+
 #define EVENT(name, keys)                                                                          \
 	{                                                                                          \
 		name, keys, N_ELEMENTS(keys)                                                       \
@@ -424,6 +445,7 @@ static const struct {
     EVENT("vfork", clone_keys),		  EVENT("exit", exit_keys),
     EVENT("exit_group", exit_group_keys), EVENT("detach", detach_keys),
     EVENT("teardown", teardown_keys), EVENT("leave", leave_keys),
+    EVENT("tracer_died", tracer_died_keys), EVENT("reattach", reattach_keys),
 };
 
 static bool is_action_named(const struct json *v, const char *name)

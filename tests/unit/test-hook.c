@@ -222,6 +222,56 @@ static void test_logs_open(void)
 	nftw(tmpl, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX + 64];
+	cleanup_close int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		exit(99);
+}
+
+/* --reattach finds the running container's own logs by their first event. */
+static void test_logs_continue(void)
+{
+	char dir[] = "/tmp/octrace-test-hook-cont.XXXXXX", stem[HOOK_LOG_STEM_MAX],
+	     path[PATH_MAX + 64];
+	cleanup_oci_error struct oci_error *err = NULL;
+	int log = -1, audit = -1, rc;
+	struct stat sb;
+
+	if (mkdtemp(dir) == NULL)
+		exit(99);
+	put(dir, "c.jsonl", "{\"time\":\"t\",\"event\":\"attach\",\"container\":\"c\",\"pid\":200}\n");
+	put(dir, "c@20260101T000000.000000000Z.jsonl",
+	    "{\"time\":\"t\",\"event\":\"attach\",\"container\":\"c\",\"pid\":100}\n");
+	put(dir, "c@20250101T000000.000000000Z.jsonl",
+	    "{\"time\":\"t\",\"event\":\"attach\",\"container\":\"c\",\"pid\":100}\n");
+	put(dir, "cc.jsonl", "{\"time\":\"t\",\"event\":\"attach\",\"container\":\"c\",\"pid\":300}\n");
+	snprintf(stem, sizeof(stem), "c");
+	rc = hook_logs_continue(dir, stem, sizeof(stem), "c", 200, &log, &audit, &err);
+	ok(rc == 1 && strcmp(stem, "c") == 0, "continue: c.jsonl, the current one (%d, %s)", rc,
+	   stem);
+	close(log), close(audit);
+	rc = hook_logs_continue(dir, stem, sizeof(stem), "c", 100, &log, &audit, &err);
+	snprintf(path, sizeof(path), "%s/c@20260101T000000.000000000Z.log", dir);
+	ok(rc == 1 && strcmp(stem, "c@20260101T000000.000000000Z") == 0 && stat(path, &sb) == 0,
+	   "continue: the latest moved-away pair, its .log made (%d, %s)", rc, stem);
+	rc = write(audit, "{}\n", 3) == 3 && fstat(audit, &sb) == 0;
+	ok(rc && sb.st_size == 56 + 3, "continue: appended to, not truncated (%lld bytes)",
+	   (long long)sb.st_size);
+	close(log), close(audit);
+	snprintf(stem, sizeof(stem), "c");
+	ok(hook_logs_continue(dir, stem, sizeof(stem), "c", 300, &log, &audit, &err) == 0 &&
+		   strcmp(stem, "c") == 0,
+	   "continue: another stem's log (cc.jsonl) is not c's");
+	ok(hook_logs_continue(dir, stem, sizeof(stem), "d", 200, &log, &audit, &err) == 0,
+	   "continue: another container's log is not d's");
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void check_config_error(const char *what, const char *json, const char *want)
 {
 	char path[] = "/tmp/octrace-test-hook-config.XXXXXX";
@@ -237,7 +287,7 @@ static void check_config_error(const char *what, const char *json, const char *w
 	}
 	close(fd);
 	got = oci_bundle_config_load(path, &cfg, &err) < 0 ||
-	      hook_pid_expect_init(path, cfg, &e, &err) < 0;
+	      hook_pid_expect_init(path, cfg, true, &e, &err) < 0;
 	ok(got && strstr(err->msg, want) && strncmp(err->msg, path, strlen(path)) == 0,
 	   "config %s: %s", what, err ? err->msg : "accepted");
 	unlink(path);
@@ -290,7 +340,7 @@ static void check_parent_rule(const char *what, bool use_init, const char *want)
 		struct hook_pid_expect e;
 		pid_t pid = use_init ? init : getppid() /* the "runtime" itself */;
 
-		if (hook_pid_expect_init("config.json", &none, &e, &err) == 0 &&
+		if (hook_pid_expect_init("config.json", &none, true, &e, &err) == 0 &&
 		    hook_pid_verify(&e, pid, &err) == 0)
 			_exit(write(res[1], "ok", 2) == 2 ? 0 : 1);
 		_exit(write(res[1], err->msg, strlen(err->msg)) > 0 ? 0 : 1);
@@ -311,6 +361,7 @@ int main(void)
 	test_escape();
 	test_stem();
 	test_logs_open();
+	test_logs_continue();
 	test_namespaces();
 	check_parent_rule("the runtime's child", true, "ok");
 	check_parent_rule("the runtime itself", false, "its parent is pid");

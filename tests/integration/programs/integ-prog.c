@@ -12,6 +12,9 @@
  *                           calls exit_group(33): only it dies; init exits with STATUS
  *   hammer N                N threads and a child process hammer getpgid; "ready" once each
  *                           of the N was denied 100 times; never returns (for `kill`)
+ *   lines FIFO              for each line read from FIFO, one getpgid: "getpgid: R errno E"
+ *                           (R 0 on success); whatever the result (t-death.sh: a complain-mode
+ *                           container whose tracer dies and comes back)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -250,6 +253,24 @@ static int hammer_forever(int n)
 	return 99;
 }
 
+static int lines(const char *fifo)
+{
+	char line[256];
+	FILE *f = fopen(fifo, "r+"); /* r+: the fifo stays open between the test's writers */
+
+	if (f == NULL) {
+		dprintf(STDERR_FILENO, "FAIL: %s: %s\n", fifo, strerror(errno));
+		return 100;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		long r = syscall(SYS_getpgid, 0);
+
+		printf("getpgid: %d errno %d\n", r < 0 ? -1 : 0, r < 0 ? errno : 0);
+		fflush(stdout);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -263,6 +284,8 @@ int main(int argc, char **argv)
 		return tree(atoi(argv[2]));
 	if (strcmp(mode, "hammer") == 0 && argc == 3)
 		return hammer_forever(atoi(argv[2]));
+	if (strcmp(mode, "lines") == 0 && argc == 3)
+		return lines(argv[2]);
 	dprintf(STDERR_FILENO, "usage: integ-prog probe STATUS | threads N STATUS main|thread | "
 			       "tree STATUS | hammer N\n");
 	return 2;
