@@ -39,9 +39,8 @@ void hook_log_stem(const char *id, const char *name, char *out, size_t size)
 		return;
 	}
 	for (i = 0; id[i] && i < HOOK_LOG_PREFIX_MAX; i++)
-		prefix[i] = plain_char(id[i]) && !(i == 0 && (id[i] == '.' || id[i] == '-'))
-				    ? id[i]
-				    : '_';
+		prefix[i] =
+		    plain_char(id[i]) && !(i == 0 && (id[i] == '.' || id[i] == '-')) ? id[i] : '_';
 	prefix[i] = '\0';
 	sha256(id, strlen(id), hash);
 	for (i = 0; i < HOOK_LOG_HASH_HEX / 2; i++)
@@ -72,20 +71,22 @@ static int create_fresh(int dir, const char *dir_path, const char *stem, const c
 	for (int attempt = 0; attempt < MOVE_ATTEMPTS; attempt++) {
 		int fd = openat(dir, name,
 				O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_NOCTTY |
-					O_CLOEXEC,
+				    O_CLOEXEC,
 				0640);
 
 		if (fd >= 0)
 			return fd;
 		if (errno != EEXIST)
-			return oci_fail(err, errno, "log %s/%s: %s", dir_path, name, strerror(errno));
+			return oci_fail(err, errno, "log %s/%s: %s", dir_path, name,
+					strerror(errno));
 		if (attempt == 0)
 			snprintf(old, sizeof(old), "%s@%s%s", stem, when, ext);
 		else
 			snprintf(old, sizeof(old), "%s@%s-%d%s", stem, when, attempt, ext);
 		/* ENOENT: another hook moved it; EEXIST: that name is taken, try the next */
 		if (rename_noreplace(dir, name, old) < 0 && errno != ENOENT && errno != EEXIST)
-			return oci_fail(err, errno, "log %s/%s: cannot move the earlier one to %s: %s",
+			return oci_fail(err, errno,
+					"log %s/%s: cannot move the earlier one to %s: %s",
 					dir_path, name, old, strerror(errno));
 	}
 	return oci_fail(err, EEXIST, "log %s/%s: still there after %d attempts to move it away",
@@ -190,7 +191,8 @@ static int find_audit_log(int dir, const char *stem, const char *id, pid_t pid, 
 		if (!audit_log_of(de->d_name, stem, &end) || end >= size)
 			continue;
 		current = end == n;
-		if (!current && found[0] && (strlen(found) == n || strncmp(de->d_name, found, end) < 0))
+		if (!current && found[0] &&
+		    (strlen(found) == n || strncmp(de->d_name, found, end) < 0))
 			continue; /* not newer than the one found */
 		fd = openat(dir, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
@@ -210,21 +212,24 @@ int hook_logs_continue(const char *dir_path, char *stem, size_t stem_size, const
 	int log;
 
 	if (dir < 0)
-		return errno == ENOENT ? 0 : oci_fail(err, errno, "log directory %s: %s", dir_path,
-						      strerror(errno));
+		return errno == ENOENT ? 0
+				       : oci_fail(err, errno, "log directory %s: %s", dir_path,
+						  strerror(errno));
 	if (find_audit_log(dir, stem, id, pid, found, sizeof(found)) < 0 || found[0] == '\0')
 		return 0;
 	snprintf(name, sizeof(name), "%s.jsonl", found);
 	audit = openat(dir, name, O_RDWR | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (audit < 0 || !first_event_is(audit, id, pid))
-		return audit < 0 ? oci_fail(err, errno, "log %s/%s: %s", dir_path, name,
-					    strerror(errno))
-				 : 0;
+		return audit < 0
+			   ? oci_fail(err, errno, "log %s/%s: %s", dir_path, name, strerror(errno))
+			   : 0;
 	snprintf(name, sizeof(name), "%s.log", found);
 	log = openat(dir, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	if (log < 0 && errno == ENOENT)
-		log = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW |
-						O_NOCTTY | O_CLOEXEC, 0640);
+		log = openat(dir, name,
+			     O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW | O_NOCTTY |
+				 O_CLOEXEC,
+			     0640);
 	if (log < 0)
 		return oci_fail(err, errno, "log %s/%s: %s", dir_path, name, strerror(errno));
 	snprintf(stem, stem_size, "%s", found);

@@ -28,9 +28,9 @@
 
 enum hook_ns_want {
 	HOOK_NS_UNCHECKED, /* the kernel has no such namespace */
-	HOOK_NS_SHARED, /* not in linux.namespaces: the runtime's */
-	HOOK_NS_NEW, /* listed without a path: a new one */
-	HOOK_NS_JOINED, /* listed with a path: that one */
+	HOOK_NS_SHARED,	   /* not in linux.namespaces: the runtime's */
+	HOOK_NS_NEW,	   /* listed without a path: a new one */
+	HOOK_NS_JOINED,	   /* listed with a path: that one */
 };
 
 enum { HOOK_NS_PID = 0, HOOK_NS_KINDS = 8 };
@@ -38,7 +38,7 @@ enum { HOOK_NS_PID = 0, HOOK_NS_KINDS = 8 };
 struct hook_ns_expect {
 	enum hook_ns_want want;
 	struct proc_ns id; /* SHARED, NEW: the hook's own; JOINED: the path's */
-	int index; /* NEW, JOINED: the entry's index in linux.namespaces (for messages) */
+	int index;	   /* NEW, JOINED: the entry's index in linux.namespaces (for messages) */
 };
 
 struct hook_pid_expect {
