@@ -60,33 +60,32 @@ static int open_log_dir(const struct hook_args *a, struct oci_error **err)
  * annotation. The audit log's size and rate limits are the admin's (no annotation sets
  * them). */
 static int open_logs(const struct hook_args *a, const struct oci_state *st,
-		     const struct hook_plan *plan, int *log_fd, struct audit **audit,
+		     struct hook_plan *plan, int *log_fd, struct audit **audit,
 		     struct oci_error **err)
 {
-	cleanup_close int dir = -1, created = -1;
-	cleanup_free char *display = NULL, *log_name = NULL, *audit_name = NULL;
+	cleanup_close int dir = -1, other = -1;
+	cleanup_free char *display = NULL, *audit_name = NULL;
 	struct audit_config c = { .level = plan->audit_level, .container = st->id,
 				  .labels = plan->pod, .n_labels = plan->n_pod,
 				  .max_size = a->audit_max_size, .rate = a->audit_rate };
+	/* a re-attach continues the container's own logs (found by their first event: the
+	 * stem may be another); else new files (hook_logs.h) */
+	int found = a->reattach ? hook_logs_continue(a->log_dir, plan->log_stem,
+						      sizeof(plan->log_stem), st->id, st->pid,
+						      log_fd, &other, err)
+				: 0;
 
-	if (asprintf(&log_name, "%s.log", plan->log_stem) < 0 ||
-	    asprintf(&audit_name, "%s.jsonl", plan->log_stem) < 0 ||
+	if (found < 0 ||
+	    (found == 0 && hook_logs_open(a->log_dir, plan->log_stem, log_fd, &other, err) < 0))
+		return -1;
+	if (asprintf(&audit_name, "%s.jsonl", plan->log_stem) < 0 ||
 	    asprintf(&display, "%s/%s", a->log_dir, audit_name) < 0)
 		abort();
-	/* new files (hook_logs.h), except for a re-attach, which continues the container's */
-	if (!a->reattach && hook_logs_open(a->log_dir, plan->log_stem, log_fd, &created, err) < 0)
-		return -1;
-	if ((dir = open_log_dir(a, err)) < 0)
-		return -1;
-	if (a->reattach) {
-		*log_fd = openat(dir, log_name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
-		if (*log_fd < 0)
-			return oci_fail(err, errno, "log %s/%s: cannot continue it: %s", a->log_dir,
-					log_name, strerror(errno));
-	}
 	/* the tracer is the log's one writer and cannot rename in the directory once it runs
-	 * unprivileged: it rotates through files held from now (copytruncate) */
-	if (audit_open_at(dir, audit_name, display, &c, audit, err) < 0 ||
+	 * unprivileged: the audit log is opened by name in the directory, then rotates through
+	 * files held from now (copytruncate) */
+	if ((dir = open_log_dir(a, err)) < 0 ||
+	    audit_open_at(dir, audit_name, display, &c, audit, err) < 0 ||
 	    audit_hold(*audit, err) < 0) {
 		close(*log_fd);
 		*log_fd = -1;
@@ -223,7 +222,7 @@ run_janitor(const struct oci_state *st, const struct hook_plan *plan, pid_t trac
 
 		timestamp(stderr);
 		fprintf(stderr, "octrace: container %s: the tracer (pid %d) died (%s %d): %s\n",
-			st->id, tracer, WIFSIGNALED(status) ? "signal" : "status",
+			plan->shown_id, tracer, WIFSIGNALED(status) ? "signal" : "status",
 			WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), what);
 		audit_event(audit, "tracer_died", st->pid, st->pid, f, N_ELEMENTS(f));
 		audit_flush(audit);
@@ -250,8 +249,8 @@ static void find_since(const struct hook_args *a, const struct hook_plan *plan)
 	struct stat sb;
 	ssize_t n;
 
-	snprintf(name, sizeof(name), "%s.jsonl", plan->log_stem);
 	reattach_since[0] = '\0';
+	snprintf(name, sizeof(name), "%s.jsonl", plan->log_stem);
 	if (buf == NULL || dir < 0 ||
 	    (fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    fstat(fd, &sb) < 0)
@@ -413,7 +412,7 @@ run_daemon(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 	}
 	pidfd = pidfd_open_(st->pid);
 	if (pipe2(traced, O_CLOEXEC) < 0 || (tracer = fork()) < 0) {
-		report(ready, "error container %s: cannot start the tracer: %s\n", st->id,
+		report(ready, "error container %s: cannot start the tracer: %s\n", plan->shown_id,
 		       strerror(errno));
 		_exit(1);
 	}
@@ -507,7 +506,8 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 	 * signal from the hook's pid: a daemon orphaned to crun that exits just before the hook
 	 * merges into the same SIGCHLD (standard signals do not queue), and crun waits out the
 	 * hook's timeout before failing the start. As a subreaper, the hook gets the orphaned
-	 * daemon while it runs, and reaps a failed one before it exits. */
+	 * daemon (the janitor) while it runs, and reaps a failed one before it exits: all of
+	 * mid's process group (its session), none of the hook's other children. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	mid = fork();
 	if (mid < 0)
@@ -526,9 +526,9 @@ int daemon_start(const struct hook_args *a, const struct oci_state *st, struct h
 	int rc = handshake(ready[0], a->timeout_ms, &daemon, err);
 
 	close(ready[0]);
-	if (rc < 0 && daemon > 0) {
+	if (rc < 0 && daemon > 0)
 		kill(daemon, SIGKILL); /* EXITKILL takes an enforced init with it */
-		waitpid(daemon, NULL, 0);
-	}
+	while (rc < 0 && (waitpid(-mid, NULL, 0) > 0 || errno == EINTR))
+		;
 	return rc;
 }

@@ -67,9 +67,14 @@ int main(int argc, char **argv)
 	size_t len = 0;
 	struct hook_args args;
 	struct hook_plan plan = { 0 };
+	sigset_t none;
 	int rc = 1;
 
 	log_progname = "octrace-hook";
+	/* crun 1.8 runs hooks with a blocked signal mask (SIGCHLD and whatever its uninitialised
+	 * sigset_t held): the daemon, a fork of the hook, must not inherit it */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_IGN); /* the runtime may close our stderr early: EPIPE, not death */
 	if (hook_parse_args(argc, argv, &args) < 0)
 		return 2;

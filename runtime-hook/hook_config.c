@@ -423,12 +423,12 @@ int hook_plan_config(const struct hook_args *a, const struct oci_state *st,
 		     const struct oci_bundle_config *cfg, const char *config_path,
 		     struct hook_plan *plan, struct oci_error **err)
 {
-	if (hook_pid_expect_init(config_path, cfg, &plan->pid_expect, err) < 0 ||
-	    (a->reattach && (plan->pid_expect.runtime = 0)) ||
+	if (hook_pid_expect_init(config_path, cfg, !a->reattach, &plan->pid_expect, err) < 0 ||
 	    choose_log(a, st, cfg, plan, err) < 0 || choose_audit_level(a, st, cfg, plan, err) < 0 ||
 	    choose_policy(a, st, cfg, config_path, &plan->policy, err) < 0 ||
 	    choose_mode(a, st, cfg, plan, err) < 0)
 		return -1;
+	plan->new_pid_ns = plan->pid_expect.ns[HOOK_NS_PID].want == HOOK_NS_NEW;
 	choose_pod(a, st, cfg, plan);
 	return plan->policy ? compile_policy(a, plan, err) : 0;
 }

@@ -65,6 +65,7 @@ struct hook_plan {
 						  * annotations: on every audit line; values owned */
 	size_t n_pod;
 	bool sandbox; /* a pod's sandbox (pause) container */
+	bool new_pid_ns; /* linux.namespaces asks for a new pid namespace */
 	char runtime_root[4096]; /* the runtime's --root ("": its default): the record's key */
 };
 

@@ -17,10 +17,14 @@
  * The files are created with O_EXCL (never an existing file, never through a symlink): when
  * the name is taken, the file there is renamed away first (renameat2 RENAME_NOREPLACE). A
  * daemon still writing to it (its container ended and the id was reused at once, or another
- * runtime --root runs a container of the same id) keeps writing to it under its new name. */
+ * runtime --root runs a container of the same id) keeps writing to it under its new name.
+ *
+ * `octrace attach --container` (hook --reattach) continues a running container's logs:
+ * hook_logs_continue() finds them by their first event, that container's attach. */
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -36,3 +40,11 @@ void hook_log_stem(const char *id, const char *name, char *out, size_t size);
  * those names away. Both fds, or -1 with *err naming the file. */
 int hook_logs_open(const char *dir, const char *stem, int *log_fd, int *audit_fd,
 		   struct oci_error **err);
+
+/* --reattach: the logs of the running container `id` whose init is `pid`, to go on with:
+ * DIR/STEM.jsonl or a moved-away DIR/STEM@TIME.jsonl whose first event is that container's
+ * attach (or reattach) of that pid, and the .log beside it (created if missing). Opened
+ * O_APPEND, the audit log also for reading; stem becomes the stem found. 1 when found, 0
+ * when there are none (then hook_logs_open() makes new ones), -1 with *err. */
+int hook_logs_continue(const char *dir, char *stem, size_t stem_size, const char *id, pid_t pid,
+		       int *log_fd, int *audit_fd, struct oci_error **err);

@@ -10,15 +10,15 @@
 
 #include "cleanup.h"
 
-/* OCI's names, and /proc/PID/ns's. A new time namespace is entered at the init's exec: before
- * it, only time_for_children shows it (and after it, time_for_children is the same one). */
+/* OCI's names, and /proc/PID/ns's, pid first (HOOK_NS_PID). A new time namespace is entered at the
+ * init's exec: before it, only time_for_children shows it (and after it, time_for_children is the
+ * same one). */
 static const struct {
 	const char *oci;
 	const char *proc;
 } kinds[HOOK_NS_KINDS] = {
-	{ "pid", "pid" }, { "network", "net" }, { "mount", "mnt" },
-	{ "ipc", "ipc" }, { "uts", "uts" },	{ "user", "user" },
-	{ "cgroup", "cgroup" }, { "time", "time_for_children" },
+    {"pid", "pid"}, {"network", "net"}, {"mount", "mnt"},     {"ipc", "ipc"},
+    {"uts", "uts"}, {"user", "user"},	{"cgroup", "cgroup"}, {"time", "time_for_children"},
 };
 
 static int kind_index(const char *oci)
@@ -75,7 +75,8 @@ static int expect_entry(const char *config_path, const struct oci_namespace *n, 
 	struct stat st;
 
 	if (k < 0)
-		return oci_fail(err, EINVAL, "%s: linux.namespaces[%d].type: unknown namespace \"%s\"",
+		return oci_fail(err, EINVAL,
+				"%s: linux.namespaces[%d].type: unknown namespace \"%s\"",
 				config_path, i, n->type);
 	if (e->ns[k].want == HOOK_NS_NEW || e->ns[k].want == HOOK_NS_JOINED)
 		return oci_fail(err, EINVAL, "%s: linux.namespaces[%d].type: \"%s\" twice",
@@ -87,19 +88,19 @@ static int expect_entry(const char *config_path, const struct oci_namespace *n, 
 		return 0;
 	}
 	if (stat(n->path, &st) < 0)
-		return oci_fail(err, errno, "%s: linux.namespaces[%d].path: %s: %s", config_path,
-				i, n->path, strerror(errno));
-	e->ns[k] = (struct hook_ns_expect){ HOOK_NS_JOINED, { st.st_dev, st.st_ino }, i };
+		return oci_fail(err, errno, "%s: linux.namespaces[%d].path: %s: %s", config_path, i,
+				n->path, strerror(errno));
+	e->ns[k] = (struct hook_ns_expect){HOOK_NS_JOINED, {st.st_dev, st.st_ino}, i};
 	return 0;
 }
 
 int hook_pid_expect_init(const char *config_path, const struct oci_bundle_config *cfg,
-			 struct hook_pid_expect *out, struct oci_error **err)
+			 bool from_runtime, struct hook_pid_expect *out, struct oci_error **err)
 {
-	struct hook_pid_expect e = { .runtime = getppid() };
+	struct hook_pid_expect e = {.runtime = from_runtime ? getppid() : 0};
 	pid_t ignored;
 
-	if (proc_stat(e.runtime, &ignored, &e.runtime_start) < 0)
+	if (from_runtime && proc_stat(e.runtime, &ignored, &e.runtime_start) < 0)
 		return oci_fail(err, errno, "the runtime running the hook (pid %d): %s", e.runtime,
 				strerror(errno));
 	for (int k = 0; k < HOOK_NS_KINDS; k++) {
@@ -126,16 +127,22 @@ static int check_parent(const struct hook_pid_expect *e, pid_t pid, struct oci_e
 		return oci_fail(err, errno, "pid %d: %s", pid,
 				errno == ENOENT ? "no such process" : strerror(errno));
 	if (e->runtime == 0)
-		return 0; /* a re-attach: the runtime that made the init is long gone */
+		return 0;
 	if (proc_stat(e->runtime, &rt_ppid, &rt_start) < 0 || rt_start != e->runtime_start)
-		return oci_fail(err, ESRCH, "pid %d: refused: the runtime that runs the hook "
-				"(pid %d) is gone", pid, e->runtime);
+		return oci_fail(err, ESRCH,
+				"pid %d: refused: the runtime that runs the hook "
+				"(pid %d) is gone",
+				pid, e->runtime);
 	if (ppid != e->runtime)
-		return oci_fail(err, EPERM, "pid %d: refused: its parent is pid %d, not the runtime "
-				"that runs the hook (pid %d)", pid, ppid, e->runtime);
+		return oci_fail(err, EPERM,
+				"pid %d: refused: its parent is pid %d, not the runtime "
+				"that runs the hook (pid %d)",
+				pid, ppid, e->runtime);
 	if (start < e->runtime_start)
-		return oci_fail(err, EPERM, "pid %d: refused: it started before the runtime that "
-				"runs the hook (pid %d)", pid, e->runtime);
+		return oci_fail(err, EPERM,
+				"pid %d: refused: it started before the runtime that "
+				"runs the hook (pid %d)",
+				pid, e->runtime);
 	return 0;
 }
 
@@ -152,17 +159,20 @@ static int check_ns(const struct hook_pid_expect *e, int k, pid_t pid, struct oc
 				strerror(errno));
 	same = id.dev == x->id.dev && id.ino == x->id.ino;
 	if (x->want == HOOK_NS_SHARED && !same)
-		return oci_fail(err, EPERM, "pid %d: refused: its %s namespace is not the runtime's, "
-				"and config.json lists no %s namespace", pid, kinds[k].oci,
-				kinds[k].oci);
+		return oci_fail(err, EPERM,
+				"pid %d: refused: its %s namespace is not the runtime's, "
+				"and config.json lists no %s namespace",
+				pid, kinds[k].oci, kinds[k].oci);
 	if (x->want == HOOK_NS_NEW && same)
-		return oci_fail(err, EPERM, "pid %d: refused: its %s namespace is the runtime's, "
-				"and config.json asks for a new one (linux.namespaces[%d])", pid,
-				kinds[k].oci, x->index);
+		return oci_fail(err, EPERM,
+				"pid %d: refused: its %s namespace is the runtime's, "
+				"and config.json asks for a new one (linux.namespaces[%d])",
+				pid, kinds[k].oci, x->index);
 	if (x->want == HOOK_NS_JOINED && !same)
-		return oci_fail(err, EPERM, "pid %d: refused: its %s namespace is not the one "
-				"config.json names (linux.namespaces[%d].path)", pid, kinds[k].oci,
-				x->index);
+		return oci_fail(err, EPERM,
+				"pid %d: refused: its %s namespace is not the one "
+				"config.json names (linux.namespaces[%d].path)",
+				pid, kinds[k].oci, x->index);
 	return 0;
 }
 
@@ -175,8 +185,10 @@ int hook_pid_verify(const struct hook_pid_expect *e, pid_t pid, struct oci_error
 	for (int k = 0; k < HOOK_NS_KINDS; k++)
 		if (check_ns(e, k, pid, err) < 0)
 			return -1;
-	if (e->ns[0].want == HOOK_NS_NEW && (inner = nspid_innermost(pid)) != 1)
-		return oci_fail(err, EPERM, "pid %d: refused: it is pid %ld of its new pid "
-				"namespace, not 1 (linux.namespaces[%d])", pid, inner, e->ns[0].index);
+	if (e->ns[HOOK_NS_PID].want == HOOK_NS_NEW && (inner = nspid_innermost(pid)) != 1)
+		return oci_fail(err, EPERM,
+				"pid %d: refused: it is pid %ld of its new pid "
+				"namespace, not 1 (linux.namespaces[%d])",
+				pid, inner, e->ns[HOOK_NS_PID].index);
 	return 0;
 }

@@ -28,31 +28,32 @@
 
 enum hook_ns_want {
 	HOOK_NS_UNCHECKED, /* the kernel has no such namespace */
-	HOOK_NS_SHARED, /* not in linux.namespaces: the runtime's */
-	HOOK_NS_NEW, /* listed without a path: a new one */
-	HOOK_NS_JOINED, /* listed with a path: that one */
+	HOOK_NS_SHARED,	   /* not in linux.namespaces: the runtime's */
+	HOOK_NS_NEW,	   /* listed without a path: a new one */
+	HOOK_NS_JOINED,	   /* listed with a path: that one */
 };
 
-enum { HOOK_NS_KINDS = 8 };
+enum { HOOK_NS_PID = 0, HOOK_NS_KINDS = 8 };
 
 struct hook_ns_expect {
 	enum hook_ns_want want;
 	struct proc_ns id; /* SHARED, NEW: the hook's own; JOINED: the path's */
-	int index; /* NEW, JOINED: the entry's index in linux.namespaces (for messages) */
+	int index;	   /* NEW, JOINED: the entry's index in linux.namespaces (for messages) */
 };
 
 struct hook_pid_expect {
-	pid_t runtime; /* the process that runs the hook; 0: unchecked (octrace attach
-			* --container: the container runs already, its runtime is gone) */
+	pid_t runtime; /* the process that runs the hook; 0: none to check (--reattach) */
 	unsigned long long runtime_start; /* its start time, clock ticks after boot */
 	struct hook_ns_expect ns[HOOK_NS_KINDS];
 };
 
 /* What the init of a container with this config.json (read from config_path) must be, run
  * by the hook itself. Fails on a namespace entry it cannot use (an unknown type, a type
- * twice, a path that cannot be stat'ed) or when its parent cannot be read. */
+ * twice, a path that cannot be stat'ed) or when its parent cannot be read. Without
+ * from_runtime (--reattach: `octrace attach --container` runs the hook, long after the
+ * runtime has gone and the init was reparented) only the namespaces are checked. */
 int hook_pid_expect_init(const char *config_path, const struct oci_bundle_config *cfg,
-			 struct hook_pid_expect *out, struct oci_error **err);
+			 bool from_runtime, struct hook_pid_expect *out, struct oci_error **err);
 
 /* 0 when pid is as expected, else -1 with *err: "pid N: refused: WHY" (one check named). */
 int hook_pid_verify(const struct hook_pid_expect *e, pid_t pid, struct oci_error **err);

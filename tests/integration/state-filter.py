@@ -9,7 +9,7 @@ EDIT is one of:
   bundle=DIR         the state's bundle is DIR (a missing bundle)
   pid=gone           the state's pid is one that has just exited (a pid that is not there)
   pid=fresh          the state's pid is a process started now, after the runtime (what a
-                     reused pid would be); it exits once the hook and its daemon have
+                     reused pid would be); it sleeps until killed (its pid: BUNDLE/fresh.pid)
   pid=N              the state's pid is N (a host process, another container's init)
   id=TEXT            the state's id is TEXT
 The filter then execs HOOK: the hook's parent is the runtime, as without the filter (the
@@ -28,17 +28,19 @@ def gone_pid():
     return pid  # reaped: pids are not reused until the pid space wraps around
 
 
-def fresh_pid():
-    """A child that lives until every holder of a pipe's write end (the hook, inheriting it
-    across the exec, and its daemon until it closes what it does not use) is gone."""
-    r, w = os.pipe()
+def fresh_pid(bundle):
+    """A child started now, that lives on (with none of the runtime's fds) until the test
+    kills it: its pid is in BUNDLE/fresh.pid. It must not exit with the hook: crun, a
+    subreaper, would take its exit for the hook's (crun waits for one SIGCHLD)."""
     pid = os.fork()
     if pid == 0:
-        os.close(w)
-        os.read(r, 1)
-        os._exit(0)
-    os.close(r)
-    os.set_inheritable(w, True)
+        null = os.open("/dev/null", os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.closerange(3, 1 << 16)
+        os.execv("/bin/sleep", ["sleep", "1000"])
+    with open(os.path.join(bundle, "fresh.pid"), "w") as f:
+        f.write(f"{pid}\n")
     return pid
 
 
@@ -49,7 +51,7 @@ def doctor(key, value, state):
     if (key, value) == ("pid", "gone"):
         st["pid"] = gone_pid()
     elif (key, value) == ("pid", "fresh"):
-        st["pid"] = fresh_pid()
+        st["pid"] = fresh_pid(st["bundle"])
     elif key == "pid":
         st["pid"] = int(value)
     else:

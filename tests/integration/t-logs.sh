@@ -71,7 +71,8 @@ for n in 1 2; do
 	stem=$(hashed_stem "$long$n")
 	check "$RT, a 250-byte id ($n): its own logs, ${stem:60}.log" own_log "$long$n" "$stem" "1$n"
 done
-check "$RT, long ids: two pairs of logs" [ "$(ls "$LOGS" | grep -c '^L.*+.*\.log$')" = 2 ]
+long_logs=("$LOGS"/L*+*.log)
+check "$RT, long ids: two pairs of logs" [ "${#long_logs[@]}" = 2 ]
 check "$RT, long ids: nothing left" clean
 
 # 2. An id with a character outside the plain set, and the plain id it sanitises to.

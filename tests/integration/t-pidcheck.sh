@@ -111,6 +111,10 @@ check "$RT, other container: nothing left" clean
 # exited.
 refused "a process started after the runtime" "$parent" "" \
 	"${filter[@]}" --hook-arg=pid=fresh --hook-arg="$HOOK"
+fresh=$(cat "$TMP/r$k/fresh.pid")
+check "$RT, a process started after the runtime: alive and untraced" \
+	[ "$(tracer_of "$fresh")" = 0 ]
+kill -KILL "$fresh" # crun leaves signals blocked in its hooks
 refused "a pid that exited" 'pid [0-9]+: no such process' "" \
 	"${filter[@]}" --hook-arg=pid=gone --hook-arg="$HOOK"
 check "$RT, fresh and gone pids: nothing left" clean

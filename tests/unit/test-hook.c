@@ -42,17 +42,18 @@ static void test_sha256(void)
 		size_t n;
 		const char *want;
 	} as[] = {
-		{ 55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318" },
-		{ 56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a" },
-		{ 63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34" },
-		{ 64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb" },
-		{ 119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb" },
-		{ 120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c" },
-		{ 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0" },
+	    {55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
+	    {56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
+	    {63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"},
+	    {64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
+	    {119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"},
+	    {120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"},
+	    {1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"},
 	};
 	cleanup_free char *a = malloc(1000000);
 
-	check_sha("of \"\"", "", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	check_sha("of \"\"", "", 0,
+		  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	check_sha("of \"abc\"", "abc", 3,
 		  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	check_sha("of the 56-byte FIPS example",
@@ -82,9 +83,10 @@ static void test_escape(void)
 	check_escape("plain id-1.2_x", "plain id-1.2_x");
 	check_escape("a\nb\rc\td", "a\\nb\\rc\\td");
 	check_escape("\x1b[31mred\x7f", "\\x1b[31mred\\x7f");
-	check_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-	check_escape("c1 \xc2\x9b csi", "c1 \\xc2\\x9b csi"); /* U+009B, a C1 control */
-	check_escape("nbsp \xc2\xa0", "nbsp \xc2\xa0");	    /* U+00A0: printable */
+	check_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		     "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	check_escape("c1 \xc2\x9b csi", "c1 \\xc2\\x9b csi");	/* U+009B, a C1 control */
+	check_escape("nbsp \xc2\xa0", "nbsp \xc2\xa0");		/* U+00A0: printable */
 	check_escape("bad \xff \xc0\xaf \xed\xa0\x80 \xe2\x82", /* lone, overlong, surrogate, cut */
 		     "bad \\xff \\xc0\\xaf \\xed\\xa0\\x80 \\xe2\\x82");
 	check_escape("back\\slash kept", "back\\slash kept");
@@ -146,15 +148,14 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 static bool file_has(const char *path, const char *text)
 {
-	char buf[256] = { 0 };
+	char buf[256] = {0};
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	return fd >= 0 && read(fd, buf, sizeof(buf) - 1) >= 0 && strcmp(buf, text) == 0;
 }
 
 /* The one moved-away name of `ext` in dir, or "" */
-static void moved_name(const char *dir, const char *stem, const char *ext, char *out,
-		       size_t size)
+static void moved_name(const char *dir, const char *stem, const char *ext, char *out, size_t size)
 {
 	char cmd[PATH_MAX + 128];
 	FILE *p;
@@ -182,7 +183,7 @@ static void test_logs_open(void)
 	}
 	snprintf(dir, sizeof(dir), "%s/logs", tmpl);
 	ok(hook_logs_open(dir, "c1", &log1, &audit1, &err) == 0 && stat(dir, &st) == 0 &&
-		   (st.st_mode & 0777) == 0750,
+	       (st.st_mode & 0777) == 0750,
 	   "logs: created in a new 0750 directory");
 	ok(write(log1, "first\n", 6) == 6 && write(audit1, "{}\n", 3) == 3, "logs: written");
 	ok(hook_logs_open(dir, "c1", &log2, &audit2, &err) == 0, "logs: the same stem again");
@@ -207,8 +208,8 @@ static void test_logs_open(void)
 	close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
 	snprintf(other, sizeof(other), "%s/c2.log", dir);
 	ok(symlink(path, other) == 0 && hook_logs_open(dir, "c2", &log1, &audit1, &err) == 0 &&
-		   write(log1, "x", 1) == 1 && lstat(other, &st) == 0 && S_ISREG(st.st_mode) &&
-		   stat(path, &st) == 0 && st.st_size == 0,
+	       write(log1, "x", 1) == 1 && lstat(other, &st) == 0 && S_ISREG(st.st_mode) &&
+	       stat(path, &st) == 0 && st.st_size == 0,
 	   "logs: a symlink in the way is moved, its target untouched");
 	close(log1), close(audit1);
 
@@ -220,6 +221,58 @@ static void test_logs_open(void)
 	else
 		ok(false, "logs: a log directory that is a file: accepted");
 	nftw(tmpl, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX + 64];
+	cleanup_close int fd = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		exit(99);
+}
+
+/* --reattach finds the running container's own logs by their first event. */
+static void test_logs_continue(void)
+{
+	char dir[] = "/tmp/octrace-test-hook-cont.XXXXXX", stem[HOOK_LOG_STEM_MAX],
+	     path[PATH_MAX + 64];
+	cleanup_oci_error struct oci_error *err = NULL;
+	int log = -1, audit = -1, rc;
+	struct stat sb;
+
+	if (mkdtemp(dir) == NULL)
+		exit(99);
+	put(dir, "c.jsonl",
+	    "{\"time\":\"t\",\"event\":\"attach\",\"container\":\"c\",\"pid\":200}\n");
+	put(dir, "c@20260101T000000.000000000Z.jsonl",
+	    "{\"time\":\"t\",\"event\":\"attach\",\"container\":\"c\",\"pid\":100}\n");
+	put(dir, "c@20250101T000000.000000000Z.jsonl",
+	    "{\"time\":\"t\",\"event\":\"attach\",\"container\":\"c\",\"pid\":100}\n");
+	put(dir, "cc.jsonl",
+	    "{\"time\":\"t\",\"event\":\"attach\",\"container\":\"c\",\"pid\":300}\n");
+	snprintf(stem, sizeof(stem), "c");
+	rc = hook_logs_continue(dir, stem, sizeof(stem), "c", 200, &log, &audit, &err);
+	ok(rc == 1 && strcmp(stem, "c") == 0, "continue: c.jsonl, the current one (%d, %s)", rc,
+	   stem);
+	close(log), close(audit);
+	rc = hook_logs_continue(dir, stem, sizeof(stem), "c", 100, &log, &audit, &err);
+	snprintf(path, sizeof(path), "%s/c@20260101T000000.000000000Z.log", dir);
+	ok(rc == 1 && strcmp(stem, "c@20260101T000000.000000000Z") == 0 && stat(path, &sb) == 0,
+	   "continue: the latest moved-away pair, its .log made (%d, %s)", rc, stem);
+	rc = write(audit, "{}\n", 3) == 3 && fstat(audit, &sb) == 0;
+	ok(rc && sb.st_size == 56 + 3, "continue: appended to, not truncated (%lld bytes)",
+	   (long long)sb.st_size);
+	close(log), close(audit);
+	snprintf(stem, sizeof(stem), "c");
+	ok(hook_logs_continue(dir, stem, sizeof(stem), "c", 300, &log, &audit, &err) == 0 &&
+	       strcmp(stem, "c") == 0,
+	   "continue: another stem's log (cc.jsonl) is not c's");
+	ok(hook_logs_continue(dir, stem, sizeof(stem), "d", 200, &log, &audit, &err) == 0,
+	   "continue: another container's log is not d's");
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void check_config_error(const char *what, const char *json, const char *want)
@@ -237,7 +290,7 @@ static void check_config_error(const char *what, const char *json, const char *w
 	}
 	close(fd);
 	got = oci_bundle_config_load(path, &cfg, &err) < 0 ||
-	      hook_pid_expect_init(path, cfg, &e, &err) < 0;
+	      hook_pid_expect_init(path, cfg, true, &e, &err) < 0;
 	ok(got && strstr(err->msg, want) && strncmp(err->msg, path, strlen(path)) == 0,
 	   "config %s: %s", what, err ? err->msg : "accepted");
 	unlink(path);
@@ -254,12 +307,14 @@ static void test_namespaces(void)
 			   "linux.namespaces[0].path: expected a string");
 	check_config_error("an entry not an object", "{\"linux\": {\"namespaces\": [1]}}",
 			   "linux.namespaces[0]: expected an object");
-	check_config_error("unknown type",
-			   "{\"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"nope\"}]}}",
-			   "linux.namespaces[1].type: unknown namespace \"nope\"");
-	check_config_error("a type twice",
-			   "{\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}, {\"type\": \"ipc\"}]}}",
-			   "linux.namespaces[1].type: \"ipc\" twice");
+	check_config_error(
+	    "unknown type",
+	    "{\"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"nope\"}]}}",
+	    "linux.namespaces[1].type: unknown namespace \"nope\"");
+	check_config_error(
+	    "a type twice",
+	    "{\"linux\": {\"namespaces\": [{\"type\": \"ipc\"}, {\"type\": \"ipc\"}]}}",
+	    "linux.namespaces[1].type: \"ipc\" twice");
 	check_config_error("a path that is not there",
 			   "{\"linux\": {\"namespaces\": [{\"type\": \"network\", "
 			   "\"path\": \"/nonexistent/ns\"}]}}",
@@ -271,9 +326,9 @@ static void test_namespaces(void)
  * comes back over a pipe. */
 static void check_parent_rule(const char *what, bool use_init, const char *want)
 {
-	static const struct oci_bundle_config none = { 0 };
+	static const struct oci_bundle_config none = {0};
 	int hold[2], res[2];
-	char msg[512] = { 0 };
+	char msg[512] = {0};
 	pid_t init, hook;
 
 	if (pipe(hold) < 0 || pipe(res) < 0)
@@ -290,7 +345,7 @@ static void check_parent_rule(const char *what, bool use_init, const char *want)
 		struct hook_pid_expect e;
 		pid_t pid = use_init ? init : getppid() /* the "runtime" itself */;
 
-		if (hook_pid_expect_init("config.json", &none, &e, &err) == 0 &&
+		if (hook_pid_expect_init("config.json", &none, true, &e, &err) == 0 &&
 		    hook_pid_verify(&e, pid, &err) == 0)
 			_exit(write(res[1], "ok", 2) == 2 ? 0 : 1);
 		_exit(write(res[1], err->msg, strlen(err->msg)) > 0 ? 0 : 1);
@@ -311,6 +366,7 @@ int main(void)
 	test_escape();
 	test_stem();
 	test_logs_open();
+	test_logs_continue();
 	test_namespaces();
 	check_parent_rule("the runtime's child", true, "ok");
 	check_parent_rule("the runtime itself", false, "its parent is pid");
