@@ -7,7 +7,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -126,16 +125,13 @@ void join_open(struct session *s)
 		log_warn("join: cannot start the doorbell thread");
 }
 
-static void reply(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void reply(int fd, const char *fmt, ...)
+/* "ok", or "error MESSAGE": one packet, never blocking (the peer waits for it). */
+static void reply(int fd, const char *error)
 {
 	char buf[JOIN_REPLY_MAX];
-	va_list ap;
-	int n;
+	int n = error ? snprintf(buf, sizeof(buf), "error %s\n", error)
+		      : snprintf(buf, sizeof(buf), "ok\n");
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (n > (int)sizeof(buf) - 1)
 		n = sizeof(buf) - 1;
 	if (send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
@@ -203,11 +199,11 @@ static void serve(struct session *s)
 		if (seize_peer(s, conn, &pid, &err) < 0) {
 			log_warn("container %s: process %d may not join: %s", s->joins->name, pid,
 				 err->msg);
-			reply(conn, "error %s\n", err->msg);
+			reply(conn, err->msg);
 			continue;
 		}
 		log_info("container %s: process %d joins", s->joins->name, pid);
-		reply(conn, "ok\n");
+		reply(conn, NULL);
 	}
 }
 

@@ -26,48 +26,34 @@ static void log_v(const char *fmt, va_list ap, int errnum)
 	free(text);
 }
 
+/* log_warn() and log_info() differ in meaning, not in form: a line on stderr. */
+#define LOG_LINE(fmt, errnum)                                                                  \
+	do {                                                                                   \
+		int saved_ = errno;                                                            \
+		va_list ap_;                                                                   \
+		va_start(ap_, fmt);                                                            \
+		log_v(fmt, ap_, errnum);                                                       \
+		va_end(ap_);                                                                   \
+		errno = saved_;                                                                \
+	} while (0)
+
 void log_warn(const char *fmt, ...)
 {
-	int saved = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_v(fmt, ap, 0);
-	va_end(ap);
-	errno = saved;
+	LOG_LINE(fmt, 0);
 }
 
 void log_warn_errno(const char *fmt, ...)
 {
-	int saved = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_v(fmt, ap, saved);
-	va_end(ap);
-	errno = saved;
+	LOG_LINE(fmt, errno);
 }
 
 void log_info(const char *fmt, ...)
 {
-	int saved = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_v(fmt, ap, 0);
-	va_end(ap);
-	errno = saved;
+	LOG_LINE(fmt, 0);
 }
 
 void log_debug(const char *fmt, ...)
 {
-	int saved = errno;
-	va_list ap;
-
-	if (!log_debug_enabled)
-		return;
-	va_start(ap, fmt);
-	log_v(fmt, ap, 0);
-	va_end(ap);
-	errno = saved;
+	if (log_debug_enabled)
+		LOG_LINE(fmt, 0);
 }
