@@ -2,6 +2,7 @@
  * (name, rule, input) use is listed, sorted by name, and each name's group is decided on its
  * own; the kept rules are then grouped by what they do and sorted, so that nothing of the
  * inputs' order survives. */
+#include "xalloc.h"
 #include "merge.h"
 
 #include <errno.h>
@@ -32,23 +33,6 @@ struct merge {
 	struct kept *kept;
 	size_t n_kept;
 };
-
-static void *xrealloc(void *p, size_t n, size_t size)
-{
-	p = realloc(p, (n ? n : 1) * size);
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = s ? strdup(s) : NULL;
-
-	if (s && d == NULL)
-		abort();
-	return d;
-}
 
 static bool carries_errno(enum oci_action a) { return a == OCI_ACT_ERRNO || a == OCI_ACT_TRACE; }
 

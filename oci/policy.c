@@ -2,6 +2,7 @@
  * oci_policy. Field semantics follow runc 1.1 (libcontainer/specconv and
  * libcontainer/seccomp); unknown keys are ignored as runc does, so that newer specs load.
  * Every error names the file and the JSON path of the offending value. */
+#include "xalloc.h"
 #include "policy.h"
 
 #include <ctype.h>
@@ -19,7 +20,6 @@
 #include "cleanup.h"
 #include "io.h"
 #include "json.h"
-
 
 /* A policy file bigger than this is not a policy (podman's whole config.json is ~30 KiB). */
 #define OCI_POLICY_MAX_SIZE (64 << 20)
@@ -95,24 +95,6 @@ bool oci_rule_repeats_index(const struct oci_rule *r)
 		seen |= 1u << r->args[i].index;
 	}
 	return false;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		abort();
-	return d;
 }
 
 static void rule_free(struct oci_rule *r)

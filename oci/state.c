@@ -1,4 +1,5 @@
 /* Parsing the OCI state (runtime spec "State") and the parts of config.json a hook uses. */
+#include "xalloc.h"
 #include "state.h"
 
 #include <errno.h>
@@ -13,15 +14,6 @@
 #include "json.h"
 
 #define OCI_CONFIG_MAX_SIZE (16u << 20)
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		abort();
-	return d;
-}
 
 static void kv_free(struct oci_kv *kv, size_t n)
 {

@@ -1,3 +1,4 @@
+#include "xalloc.h"
 #include "runtime_config.h"
 
 #include <errno.h>
@@ -22,15 +23,6 @@ struct member {
 	const char *key;
 	member_fn parse;
 };
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		abort();
-	return d;
-}
 
 static void set_string(char **field, const char *s)
 {

@@ -1,6 +1,7 @@
 /* The audit log writer; see audit.h for the guarantees and docs/audit-format.md for the
  * format. Each line is built in one jline and queued whole in the sink (audit_sink.c), which
  * writes, rotates and flushes; the rate limit (audit_rate.c) decides what is queued. */
+#include "xalloc.h"
 #include "audit.h"
 
 #include <errno.h>
@@ -94,15 +95,6 @@ int audit_rate_parse(const char *s, unsigned *out)
 		return -1;
 	*out = (unsigned)n;
 	return 0;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		abort();
-	return d;
 }
 
 static int audit_new(struct audit_sink *sink, const struct audit_config *c, struct audit **out)

@@ -1,4 +1,5 @@
 /* The audit log's file: buffered whole lines, size-limited, rotated (see audit_sink.h). */
+#include "xalloc.h"
 #include "audit_sink.h"
 
 #include <errno.h>
@@ -29,15 +30,6 @@ struct audit_sink {
 	int read_fd; /* NAME, for reading; -1: not held */
 	int old_fd; /* NAME.1 */
 };
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		abort();
-	return d;
-}
 
 static void report_once(struct audit_sink *s, const char *what)
 {

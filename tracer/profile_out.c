@@ -3,6 +3,7 @@
  * and written by oci/serialize.c, so that what is written is exactly what oci_policy_load()
  * reads back; a fresh one goes through oci/merge.c for its canonical form, so that merging
  * learnt profiles and learning them agree byte for byte. */
+#include "xalloc.h"
 #include "profile.h"
 
 #include <errno.h>
@@ -23,23 +24,6 @@
 #include "merge.h"
 #include "policy.h"
 #include "serialize.h"
-
-static void *xrealloc(void *p, size_t n, size_t size)
-{
-	p = realloc(p, (n ? n : 1) * size);
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		abort();
-	return d;
-}
 
 /* ---- the learnt rules ---- */
 

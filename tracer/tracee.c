@@ -1,3 +1,4 @@
+#include "xalloc.h"
 #include "tracee.h"
 
 #include <signal.h>
@@ -10,15 +11,6 @@
 #include "procfs.h"
 
 #define INITIAL_BUCKETS 64
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
 
 static size_t bucket_of(size_t n_buckets, pid_t tid)
 {
