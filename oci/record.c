@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -134,6 +135,36 @@ int oci_record_find_socket(const char *dir, const char *id, pid_t pid, char *pat
 	}
 	closedir(d);
 	return rc;
+}
+
+void oci_record_sweep(const char *dir)
+{
+	cleanup_close int dfd = oci_open_safe_dir(dir);
+	DIR *d;
+	struct dirent *de;
+
+	if (dfd < 0 || (d = fdopendir(dup(dfd))) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		cleanup_oci_state struct oci_state *st = NULL;
+		cleanup_oci_error struct oci_error *ignored = NULL;
+		cleanup_free char *buf = NULL;
+		cleanup_close int fd = -1;
+		char sock[32];
+		size_t len;
+
+		if (strlen(de->d_name) != 16 + 5 || strcmp(de->d_name + 16, ".json") != 0)
+			continue;
+		fd = openat(dfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || oci_read_fd(fd, RECORD_MAX, &buf, &len) < 0 ||
+		    oci_state_parse(de->d_name, buf, len, &st, &ignored) < 0 || st->pid <= 0 ||
+		    kill(st->pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(sock, sizeof(sock), "%.16s.sock", de->d_name);
+		unlinkat(dfd, sock, 0);
+		unlinkat(dfd, de->d_name, 0);
+	}
+	closedir(d);
 }
 
 void oci_record_remove(const char *dir, const char *root, const char *id, pid_t pid)

@@ -31,6 +31,9 @@ void oci_record_socket_path(const char *dir, const char *root, const char *id, c
  * at exec): 0 and *path, or -1 when no record matches. */
 int oci_record_find_socket(const char *dir, const char *id, pid_t pid, char *path,
 			   size_t size);
+/* Remove the records (and join sockets) of containers whose init is gone: a container whose
+ * tracer died keeps its record while it runs, and nobody is left to remove it after. */
+void oci_record_sweep(const char *dir);
 /* Remove the record of `id` if it still names init pid `pid` (a newer container with the
  * same id has its own record). */
 void oci_record_remove(const char *dir, const char *root, const char *id, pid_t pid);

@@ -49,12 +49,19 @@ static void runtime_root(char *out, size_t size)
 
 /* A container's record while its daemon runs (oci/record.h): octrace-runtime's exec finds
  * it there. Not having one only costs the exec a `runtime state`. */
-static void record(struct hook_plan *plan, const struct oci_state *st, const char *buf,
-		   size_t len)
+static void record(const struct hook_args *a, struct hook_plan *plan, const struct oci_state *st,
+		   const char *buf, size_t len)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
+	const char *root = getenv("OCTRACE_REATTACH_ROOT");
 
-	runtime_root(plan->runtime_root, sizeof(plan->runtime_root));
+	/* octrace attach --container runs this hook: its parent is no runtime, and it says the
+	 * runtime's --root (the record's key: the join socket stays where execs look) */
+	if (a->reattach && root)
+		snprintf(plan->runtime_root, sizeof(plan->runtime_root), "%s", root);
+	else
+		runtime_root(plan->runtime_root, sizeof(plan->runtime_root));
+	oci_record_sweep(OCI_RECORD_DIR);
 	if (oci_record_write(OCI_RECORD_DIR, plan->runtime_root, st->id, buf, len, &err) < 0)
 		log_warn("container record: %s", err->msg);
 }
@@ -81,7 +88,7 @@ int main(int argc, char **argv)
 	log_debug_enabled = args.debug;
 	if (read_state(&buf, &len, &state, &err) == 0 &&
 	    hook_plan(&args, state, &plan, &err) == 0) {
-		record(&plan, state, buf, len);
+		record(&args, &plan, state, buf, len);
 		if (daemon_start(&args, state, &plan, &err) == 0)
 			rc = 0;
 		else

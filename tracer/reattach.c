@@ -174,6 +174,7 @@ int reattach_main(int argc, char **argv)
 		return fail("fork: %s", strerror(errno));
 	if (pid == 0) {
 		dup2(in[0], 0);
+		setenv("OCTRACE_REATTACH_ROOT", root ? root : "", 1);
 		execv(json_get(hook, "path")->text, args);
 		fprintf(stderr, "octrace: %s: %s\n", json_get(hook, "path")->text, strerror(errno));
 		_exit(127);

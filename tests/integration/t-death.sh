@@ -23,8 +23,9 @@ status_line() { # PID KEY
 	awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$1/status" 2>/dev/null
 }
 record_of() { # ID: the record file naming container ID, if any
-	grep -l -F "\"id\":\"$1\"" /run/octrace/containers/*.json 2>/dev/null |
-		xargs -r grep -l -F "\"bundle\":\"$TMP/" 2>/dev/null
+	# (the state as a runtime wrote it: compact from a hook, indented from `runtime state`)
+	grep -lE "\"id\": ?\"$1\"" /run/octrace/containers/*.json 2>/dev/null |
+		xargs -r grep -lE "\"bundle\": ?\"$TMP/" 2>/dev/null
 }
 
 for mode in complain enforce; do
@@ -115,6 +116,11 @@ if create_start "$id" "$id"; then
 		{ echo "# answers: $a1 | $a2 | $a3"; good=false; }
 	[ "$st" = 0 ] || { echo "# octrace attach --container: status $st"; show "$TMP/reattach.out"; good=false; }
 	[ -n "$tracer2" ] && [ "$tracer2" != "$tracer" ] || { echo "# tracer after: '$tracer2'"; good=false; }
+	# one record for the container, where execs look (the re-attach keyed it by the runtime's
+	# --root as the first hook did), with a daemon listening on its join socket
+	recs=$(record_of "$id")
+	[ "$(wc -w <<<"$recs")" = 1 ] && ss -xl 2>/dev/null | grep -qF "${recs%.json}.sock" ||
+		{ echo "# records after the re-attach: '$recs'"; good=false; }
 	died=$(jq -r 'select(.event == "tracer_died") | .time' "$LOGS/$id.jsonl" 2>/dev/null)
 	since=$(jq -r 'select(.event == "reattach") | .since' "$LOGS/$id.jsonl" 2>/dev/null)
 	[ -n "$died" ] && [ "$since" = "$died" ] || { echo "# tracer_died at '$died', reattach since '$since'"; good=false; }
@@ -130,7 +136,7 @@ if create_start "$id" "$id"; then
 else
 	good=false
 fi
-check "4. octrace attach --container after the tracer died: getpgid 0, ENOSYS, 0 again; reattach event since the death; audited again" $good
+check "4. octrace attach --container after the tracer died: getpgid 0, ENOSYS, 0 again; reattach event since the death; one record, its join socket live; audited again" $good
 exec {lines_fd}>&-
 rt kill "$id" KILL 2>/dev/null
 helper waitpid "${init_pid:-0}" --timeout 30
