@@ -86,3 +86,22 @@ pm_clean() {
 	[ -z "$left" ] || { echo "# containers left in $RT's state: $left"; rc=1; }
 	return $rc
 }
+
+# pm_import: the image $IMAGE, offline: the rootfs as a tarball imported into the private
+# storage (a TAP line; the test ends when it fails). containers/image keeps a blob cache in
+# /var/lib/containers/cache whatever the storage root: the import runs in a private mount
+# namespace with a scratch /var/lib, so that nothing outside $TMP changes.
+pm_import() {
+	tar -C "$ROOTFS" -cf "$TMP/rootfs.tar" . || exit 99
+	if unshare -m sh -c 'mount -t tmpfs octrace-test /var/lib && exec "$@"' sh \
+		env OCTRACE_INTEG_TAG="$TAG" CONTAINERS_CONF="$TMP/containers.conf" \
+		CONTAINERS_STORAGE_CONF="$TMP/storage.conf" podman --root "$TMP/storage" \
+		--runroot "$TMP/runroot" --storage-driver vfs import --change 'CMD ["/bin/sh"]' \
+		"$TMP/rootfs.tar" "$IMAGE" >"$TMP/import.out" 2>&1; then
+		ok "podman import: image $IMAGE in the test's own storage"
+	else
+		not_ok "podman import: image $IMAGE in the test's own storage"
+		show "$TMP/import.out"
+		finish
+	fi
+}

@@ -73,21 +73,8 @@ prun() {
 	cid=$(cat "$TMP/$name.cid" 2>/dev/null)
 }
 
-# 0. The image, offline: a rootfs tarball imported into the private storage. containers/image
-# keeps a blob cache in /var/lib/containers/cache whatever the storage root: the import runs in
-# a private mount namespace with a scratch /var/lib, so that nothing outside $TMP changes.
-tar -C "$ROOTFS" -cf "$TMP/rootfs.tar" . || exit 99
-if unshare -m sh -c 'mount -t tmpfs octrace-test /var/lib && exec "$@"' sh \
-	env OCTRACE_INTEG_TAG="$TAG" CONTAINERS_CONF="$TMP/containers.conf" \
-	CONTAINERS_STORAGE_CONF="$TMP/storage.conf" podman --root "$TMP/storage" \
-	--runroot "$TMP/runroot" --storage-driver vfs import --change 'CMD ["/bin/sh"]' \
-	"$TMP/rootfs.tar" "$IMAGE" >"$TMP/import.out" 2>&1; then
-	ok "podman import: image $IMAGE in the test's own storage"
-else
-	not_ok "podman import: image $IMAGE in the test's own storage"
-	show "$TMP/import.out"
-	finish
-fi
+# 0. The image, offline (podman-lib.sh).
+pm_import
 
 hooks_dir "$TMP/hooks" --policy "$POLICIES/deny.json" --log-dir "$LOGS"
 probe_out='getpgid: -1 errno 42
