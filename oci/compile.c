@@ -319,9 +319,10 @@ static int export_bpf(struct compiler *c, struct sock_filter **out, size_t *len,
 	return 0;
 }
 
-/* Tracer mode: three in-kernel answers for reserved syscall numbers, ahead of libseccomp's
+/* Tracer mode: in-kernel answers for reserved syscall numbers, ahead of libseccomp's
  * program, which starts by loading the arch itself and only jumps forward, so it does not
- * care what runs before it. */
+ * care what runs before it. The ERRNO range computes its answer: nr - base is the errno
+ * (docs/kernel-behaviours.md §27). */
 static const struct sock_filter reserved_prefix[] = {
     BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, OCI_NR_RESERVED_KILL_THREAD, 0, 1),
@@ -330,6 +331,12 @@ static const struct sock_filter reserved_prefix[] = {
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, OCI_NR_RESERVED_TRAP, 0, 1),
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, OCI_NR_RESERVED_ERRNO_BASE, 0, 4),
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, OCI_NR_RESERVED_ERRNO_BASE + OCI_NR_RESERVED_ERRNO_N,
+	     3, 0),
+    BPF_STMT(BPF_ALU | BPF_SUB | BPF_K, OCI_NR_RESERVED_ERRNO_BASE),
+    BPF_STMT(BPF_ALU | BPF_OR | BPF_K, SECCOMP_RET_ERRNO),
+    BPF_STMT(BPF_RET | BPF_A, 0),
 };
 
 /* Tracer mode: the reserved numbers, then the guards (guard.h), then libseccomp's program. */
@@ -385,6 +392,11 @@ static size_t policy_start(const struct oci_filter *f)
 	    memcmp(f->insns, reserved_prefix, sizeof(reserved_prefix)) == 0)
 		return n_reserved + n_guard;
 	return 0;
+}
+
+bool oci_filter_diverts_errno(const struct oci_filter *f)
+{
+	return f && policy_start(f) > 0 && !(f->flags & SECCOMP_FILTER_FLAG_LOG);
 }
 
 uint32_t oci_filter_policy_verdict(const struct oci_filter *f, uint32_t audit_arch, int nr,

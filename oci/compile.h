@@ -11,9 +11,9 @@
  *   which see them at the SIGSYS delivery (TRAP) or the exit stop (KILL).
  *   Slots are distinct (action, errno) pairs, so libseccomp sees exactly the same equalities
  *   between actions as under runc and builds the same decision tree; the matching rule is
- *   found for audit with oci_policy_match(). The program is prefixed with three in-kernel
- *   rules on reserved syscall numbers (any arch) so that the tracer can make the kernel
- *   itself apply KILL_THREAD, KILL_PROCESS and TRAP: it rewrites the syscall number at the
+ *   found for audit with oci_policy_match(). The program is prefixed with in-kernel rules on
+ *   reserved syscall numbers (any arch) so that the tracer can make the kernel itself apply
+ *   KILL_THREAD, KILL_PROCESS, TRAP and ERRNO(e): it rewrites the syscall number at the
  *   seccomp stop and the kernel re-runs the filter. */
 #pragma once
 
@@ -28,6 +28,19 @@
 #define OCI_NR_RESERVED_KILL_THREAD 0x3fffff01
 #define OCI_NR_RESERVED_KILL_PROCESS 0x3fffff02
 #define OCI_NR_RESERVED_TRAP 0x3fffff03
+/* OCI_NR_RESERVED_ERRNO_BASE + e, for 0 <= e < OCI_NR_RESERVED_ERRNO_N (MAX_ERRNO + 1): the
+ * prefix answers SECCOMP_RET_ERRNO | e, so that one register write at a seccomp stop denies a
+ * call with errno e (docs/kernel-behaviours.md §27). */
+#define OCI_NR_RESERVED_ERRNO_BASE 0x3fffe000
+#define OCI_NR_RESERVED_ERRNO_N 0x1000
+
+static inline bool oci_nr_is_reserved(long nr)
+{
+	return nr == OCI_NR_RESERVED_KILL_THREAD || nr == OCI_NR_RESERVED_KILL_PROCESS ||
+	       nr == OCI_NR_RESERVED_TRAP ||
+	       (nr >= OCI_NR_RESERVED_ERRNO_BASE &&
+		nr < OCI_NR_RESERVED_ERRNO_BASE + OCI_NR_RESERVED_ERRNO_N);
+}
 
 /* TRACE data = OCI_TRACE_DATA_BASE + slot. Filters stack, and a tie between two TRACE results
  * goes to the newer filter: a container's own profile with SCMP_ACT_TRACE(errno) (small
@@ -84,6 +97,11 @@ struct oci_filter *oci_filter_to_learn(const struct oci_filter *f);
  * setting the container up): before the program's exec octrace applies only the guards, so
  * the policy need not stop anything there; the enforce-mode filter brings it at the exec. */
 int oci_filter_to_setup(const struct oci_filter *tracer, struct oci_filter **out);
+
+/* Every filter octrace installs answers the reserved numbers (all but the no-policy learning
+ * filter); ERRNO by diversion also needs the kernel not to log the answer: the policy's
+ * SECCOMP_FILTER_FLAG_LOG would log it under the reserved number (§27). */
+bool oci_filter_diverts_errno(const struct oci_filter *f);
 
 /* The policy's own verdict on a syscall, computed by running the filter's policy program (not
  * its reserved and guard prefixes) in userspace: exactly what the kernel's copy of the same

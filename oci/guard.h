@@ -9,6 +9,9 @@
  *                                  gets a tracer)
  *   seccomp(SET_MODE_FILTER, NEW_LISTENER)  refused with EBUSY once the task is armed: a
  *                                  listener's USER_NOTIF outranks the tracer's TRACE
+ *   seccomp(SET_MODE_FILTER), prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER)  allowed; noted:
+ *                                  the process may now hold a filter that is not octrace's,
+ *                                  and ERRNO by diversion stops for it (§27)
  *
  * The same conditions exist twice: as a BPF prefix of the tracer-mode filter and as
  * oci_guard_of() in userspace, which the tracer asks at every stop (the stop's
@@ -27,6 +30,8 @@ enum oci_guard {
 	OCI_GUARD_PTRACE, /* ptrace(PTRACE_TRACEME | PTRACE_ATTACH | PTRACE_SEIZE) */
 	OCI_GUARD_LISTENER, /* seccomp(SECCOMP_SET_MODE_FILTER, ...NEW_LISTENER...) */
 	OCI_GUARD_OWN_TRACE, /* not a filter guard: a TRACE stop for a syscall the policy allows */
+	OCI_GUARD_FILTER, /* seccomp(SECCOMP_SET_MODE_FILTER) without NEW_LISTENER, prctl(
+			   * PR_SET_SECCOMP, SECCOMP_MODE_FILTER): a filter of the task's own */
 	OCI_GUARD_COUNT,
 };
 
@@ -36,10 +41,11 @@ enum oci_guard {
 /* Which guard of the filter prefix the syscall hits (OCI_GUARD_NONE: none). */
 enum oci_guard oci_guard_of(uint32_t audit_arch, int nr, const uint64_t args[6]);
 
-/* "untraced", "clone3", "ptrace", "listener", "own-trace" (the audit log's "guard"). */
+/* "untraced", "clone3", "ptrace", "listener", "own-trace", "filter" (the audit log's
+ * "guard"). */
 const char *oci_guard_name(enum oci_guard g);
 
-/* The errno a refusing guard answers (0 for UNTRACED, which lets the clone run). */
+/* The errno a refusing guard answers (0 for UNTRACED and FILTER, which let the call run). */
 int oci_guard_errno(enum oci_guard g);
 
 /* The index of the argument that carries clone's flags for this arch (always 0 on x86). */

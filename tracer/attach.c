@@ -32,6 +32,7 @@
 
 #include "audit.h"
 #include "cleanup.h"
+#include "divert.h"
 #include "inject.h"
 #include "log.h"
 #include "procfs.h"
@@ -59,15 +60,6 @@ static int traced_by_us(pid_t tid)
 	if (proc_status_field(tid, "TracerPid", value, sizeof(value)) != 0)
 		return -1;
 	return strtol(value, NULL, 10) == getpid();
-}
-
-static int filter_count(pid_t tid)
-{
-	char value[32];
-
-	if (proc_status_field(tid, "Seccomp_filters", value, sizeof(value)) != 0)
-		return -1;
-	return (int)strtol(value, NULL, 10);
 }
 
 static struct tracee *adopt_seized(struct session *s, pid_t tid, pid_t tgid)
@@ -384,11 +376,13 @@ static int inject_group(struct session *s, struct group *g, const struct oci_fil
 	if (g->injectee == NULL)
 		return oci_fail(err, ESRCH, "process %d: no thread left to install the filter",
 				g->tgid);
-	before = filter_count(g->injectee->tid);
+	before = proc_seccomp_filters(g->injectee->tid);
 	if (inject_filter(s, g->injectee, filter, err) < 0)
 		return -1;
 	g->expected = before < 0 ? -1 : before + 1;
-	struct mark m = { g->tgid, TRACEE_F_FILTERED |
+	/* TSYNC succeeded: every thread has the injectee's filters now */
+	divert_after_inject(g->injectee, filter, before);
+	struct mark m = { g->tgid, TRACEE_F_FILTERED | (g->injectee->flags & TRACEE_F_OWN_FILTERS) |
 					   (filter == s->arm_filter ? TRACEE_F_ARM_FILTER : 0) };
 
 	tracee_for_each(&s->tasks, mark_filtered, &m);
@@ -443,7 +437,7 @@ static void verify_one(struct tracee *t, void *data)
 
 	if (v->bad || t->state == TRACEE_EXITING || t->state == TRACEE_DYING)
 		return;
-	n = filter_count(t->tid);
+	n = proc_seccomp_filters(t->tid);
 	if (n < 0)
 		return; /* gone meanwhile */
 	for (size_t i = 0; i < v->gs->n; i++) {

@@ -12,7 +12,9 @@
  * - LOG and TRACE in the policy: allowed (octrace is the tracer).
  *
  * How each action is applied: ERRNO and NOTIFY skip the syscall (orig_rax = -1) and return
- * -errno, as the kernel does (NOTIFY without a listener is ENOSYS). In enforce mode the
+ * -errno, as the kernel does (NOTIFY without a listener is ENOSYS); where every filter of the
+ * process is octrace's, ERRNO is one write instead: the syscall number changed to a reserved
+ * one that the filters answer with that errno (tracer/divert.h, §27). In enforce mode the
  * filter stacked at the arming exec answers KILL_THREAD, KILL_PROCESS and TRAP in the kernel
  * (they never stop; enforce_fix_trap() and enforce_exit_stop() record them). When one of them
  * is decided at a stop all the same (a guard's syscall, or a task whose enforce-mode filter
@@ -34,6 +36,7 @@
 #include <sys/wait.h>
 
 #include "compile.h"
+#include "divert.h"
 #include "learn.h"
 #include "log.h"
 #include "observe.h"
@@ -58,9 +61,17 @@ static int poke_reg(struct tracee *t, size_t offset, long value)
 
 /* Skip the syscall (orig_rax = -1) and make it return -errnum. At a seccomp stop rax already
  * holds -ENOSYS (the x86 entry code sets it before any syscall work), so an ENOSYS answer
- * needs one request, not two (docs/kernel-behaviours.md §14). */
+ * needs one request, not two (docs/kernel-behaviours.md §14). Any other errno is one request
+ * too where the process's filters are all octrace's: the call is diverted to the reserved
+ * number that they answer with SECCOMP_RET_ERRNO | errnum when the kernel re-runs them
+ * (docs/kernel-behaviours.md §27). */
 static void skip_with_errno(struct tracee *t, unsigned errnum)
 {
+	if (errnum != ENOSYS && divert_exact(t, errnum)) {
+		if (poke_reg(t, REG_OFFSET(orig_rax), OCI_NR_RESERVED_ERRNO_BASE + (long)errnum) == 0)
+			t->flags |= TRACEE_F_DIVERTED;
+		return;
+	}
 	if (poke_reg(t, REG_OFFSET(orig_rax), -1) == 0 && errnum != ENOSYS)
 		poke_reg(t, REG_OFFSET(rax), -(long)errnum);
 }
@@ -218,16 +229,33 @@ static void carry_out(const struct session *s, struct tracee *t,
 {
 	if (d->guard == OCI_GUARD_UNTRACED)
 		strip_untraced(s, t, info, d);
+	else if (d->guard == OCI_GUARD_FILTER)
+		; /* allowed: divert_install_stop() takes note */
 	else if (d->guard != OCI_GUARD_NONE)
 		skip_with_errno(t, d->errno_ret);
 	else if (s->mode == MODE_ENFORCE)
 		apply(t, d->action, d->errno_ret, (int)info->seccomp.nr);
 }
 
+/* Before its program's exec a task is the runtime's, setting it up: only the guards apply,
+ * not the policy. d->guard stays OCI_GUARD_NONE when there is nothing to do. */
+static void setup_decide(const struct session *s, const struct tracee *t,
+			 const struct __ptrace_syscall_info *info, struct decision *d)
+{
+	enum oci_guard g = guard_for(s, t, info);
+
+	d->guard = OCI_GUARD_NONE;
+	if (g == OCI_GUARD_NONE)
+		return;
+	policy_verdict(s, info, info->seccomp.args, d);
+	set_guard(d, g);
+}
+
 struct restart enforce_seccomp_stop(struct session *s, struct tracee *t)
 {
 	struct __ptrace_syscall_info info;
 	struct decision d;
+	enum oci_guard raw;
 
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) < 0) {
 		tracee_request_failed(t, "PTRACE_GET_SYSCALL_INFO");
@@ -237,19 +265,18 @@ struct restart enforce_seccomp_stop(struct session *s, struct tracee *t)
 		return RESUME(0);
 	if (s->policy == NULL)
 		return learn_seccomp_stop(s, t, &info);
-	if (!t->armed) {
-		/* the runtime's setup: only the guards, not the policy */
-		enum oci_guard g = guard_for(s, t, &info);
-
-		if (g == OCI_GUARD_NONE)
-			return RESUME(0);
-		policy_verdict(s, &info, info.seccomp.args, &d);
-		set_guard(&d, g);
-	} else {
+	if (t->armed)
 		enforce_decide(s, t, &info, &d);
+	else
+		setup_decide(s, t, &info, &d);
+	if (t->armed || d.guard != OCI_GUARD_NONE) {
+		carry_out(s, t, &info, &d);
+		observe_seccomp(s, t, &info, &d);
 	}
-	carry_out(s, t, &info, &d);
-	observe_seccomp(s, t, &info, &d);
+	/* a filter install, whether octrace lets it happen or not */
+	raw = oci_guard_of(info.arch, (int)info.seccomp.nr, info.seccomp.args);
+	if (raw == OCI_GUARD_FILTER || raw == OCI_GUARD_LISTENER)
+		return divert_install_stop(s, t, &info);
 	return RESUME(0);
 }
 
@@ -280,12 +307,6 @@ static int syscall_from_regs(struct tracee *t, uint32_t arch, long nr,
 	return 0;
 }
 
-static bool is_reserved(long nr)
-{
-	return nr == OCI_NR_RESERVED_KILL_THREAD || nr == OCI_NR_RESERVED_KILL_PROCESS ||
-	       nr == OCI_NR_RESERVED_TRAP;
-}
-
 /* The kernel applied an action of the policy by itself (OCI_COMPILE_ENFORCE): record it as
  * if it had stopped, when the policy's verdict on that syscall is indeed such an action. */
 static void record_kernel_action(struct session *s, struct tracee *t, uint32_t arch, long nr,
@@ -294,7 +315,7 @@ static void record_kernel_action(struct session *s, struct tracee *t, uint32_t a
 	struct __ptrace_syscall_info info;
 	struct decision d;
 
-	if (s->mode != MODE_ENFORCE || !t->armed || nr < 0 || is_reserved(nr) ||
+	if (s->mode != MODE_ENFORCE || !t->armed || nr < 0 || oci_nr_is_reserved(nr) ||
 	    syscall_from_regs(t, arch, nr, &info) < 0)
 		return;
 	policy_verdict(s, &info, info.seccomp.args, &d);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "cleanup.h"
+#include "divert.h"
 #include "enforce.h"
 #include "inject.h"
 #include "join.h"
@@ -27,6 +28,8 @@ static void on_death(struct session *s, const struct report *r)
 {
 	struct tracee *t = tracee_find(&s->tasks, r->tid);
 
+	if (t && (t->flags & (TRACEE_F_DIVERTED | TRACEE_F_INSTALL_HELD)))
+		divert_seen(s, t);
 	observe_death(s, t, r->tid, r->status);
 	/* the root's status; a root whose leader was a zombie already when octrace attached is
 	 * never traced itself: its last thread's status is the process's */
@@ -68,12 +71,14 @@ static struct tracee *family(struct session *s, pid_t tid, const char *field)
 	return kin && kin->tid != tid ? kin : NULL;
 }
 
-/* What a task takes from the task that created it. */
+/* What a task takes from the task that created it: its filters are the creator's. */
+#define INHERITED_FLAGS \
+	(TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER | TRACEE_F_JOINING | TRACEE_F_OWN_FILTERS)
+
 static void inherit(struct tracee *child, const struct tracee *creator)
 {
 	child->armed = creator->armed;
-	child->flags |= creator->flags &
-			(TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER | TRACEE_F_JOINING);
+	child->flags |= creator->flags & INHERITED_FLAGS;
 }
 
 /* A task's first report came before its creator's clone/fork event (§5, §14): take what its
@@ -109,7 +114,7 @@ static struct restart on_new_task(struct session *s, struct tracee *parent,
 	struct tracee *child = tracee_get(&s->tasks, (pid_t)msg);
 
 	if (!(child->flags & TRACEE_F_CREATOR_SEEN))
-		child->flags &= ~(TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER | TRACEE_F_JOINING);
+		child->flags &= ~INHERITED_FLAGS;
 	inherit(child, parent);
 	child->flags |= TRACEE_F_CREATOR_SEEN;
 	if (r->kind != REPORT_CLONE)
@@ -155,11 +160,15 @@ static void arm_in_kernel(struct session *s, struct tracee *t)
 				     : t->flags & TRACEE_F_FILTERED ? NULL
 								    : s->filter;
 
+	int before;
+
 	if (f == NULL || (t->flags & TRACEE_F_ARM_FILTER))
 		return;
+	before = proc_seccomp_filters(t->tid);
 	if (inject_filter(s, t, f, &err) == 0) {
 		/* the enforce-mode filter has every TRACE of the tracer-mode one too */
 		t->flags |= TRACEE_F_FILTERED | (f == s->arm_filter ? TRACEE_F_ARM_FILTER : 0);
+		divert_after_inject(t, f, before);
 		return;
 	}
 	log_warn("process %d: enforce-mode filter not installed (%s): killed", t->tid,
@@ -252,6 +261,8 @@ void session_dispatch(struct session *s, const struct report *r, bool hold_inter
 	else
 		t = tracee_get(&s->tasks, r->tid);
 	tracee_stopped(t, r);
+	if (t->flags & (TRACEE_F_DIVERTED | TRACEE_F_INSTALL_HELD))
+		divert_seen(s, t);
 	if (t->flags & TRACEE_F_NEW)
 		session_adopt(s, t);
 	rs = hold_interrupts && held_by_attach(r) ? HOLD : on_stop(s, t, r, former);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +28,15 @@ int proc_status_field(pid_t pid, const char *key, char *out, size_t size)
 		return 0;
 	}
 	return 1;
+}
+
+int proc_seccomp_filters(pid_t tid)
+{
+	char value[32];
+
+	if (proc_status_field(tid, "Seccomp_filters", value, sizeof(value)) != 0)
+		return -1;
+	return (int)strtol(value, NULL, 10);
 }
 
 int proc_cmdline(pid_t pid, char *buf, size_t size, const char **argv, size_t max, size_t *n)

@@ -11,6 +11,10 @@
  * task is gone. */
 int proc_status_field(pid_t pid, const char *key, char *out, size_t size);
 
+/* Seccomp_filters of /proc/TID/status (5.9+): how many filters the task has; -1 when it
+ * cannot be told. */
+int proc_seccomp_filters(pid_t tid);
+
 /* The process's argv from /proc/PID/cmdline: one read of at most size-1 bytes into buf, at
  * most `max` arguments pointed to from argv (into buf). 0, or -1: gone. */
 int proc_cmdline(pid_t pid, char *buf, size_t size, const char **argv, size_t max, size_t *n);

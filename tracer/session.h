@@ -39,6 +39,7 @@ struct session {
 	bool arm_default; /* armed-ness of a task whose creator cannot be found: set once any
 			   * task armed (its program exec'd, or --arm-now) */
 	bool syscall_stops; /* resume with PTRACE_SYSCALL: audit-level all, profiling */
+	size_t held_installs; /* tasks with TRACEE_F_INSTALL_HELD (tracer/divert.h) */
 	bool detach_on_stop; /* on SIGTERM/SIGINT: detach (audit) rather than kill (enforce) */
 	bool forward_stop; /* on SIGTERM/SIGINT: pass the signal to the root (octrace run) */
 	pid_t root; /* tgid whose exit status the session reports */

@@ -75,6 +75,12 @@ enum tracee_flag {
 	TRACEE_F_JOINING = 1 << 7, /* a runtime's process joining the container (tracer/join.h):
 				    * not the container's until it execs inside it */
 	TRACEE_F_JOINED = 1 << 8, /* the process that joined: its exit is a "leave" event */
+	TRACEE_F_OWN_FILTERS = 1 << 9, /* every filter in it is octrace's: ERRNO by diversion
+					* is exact (tracer/divert.h) */
+	TRACEE_F_DIVERTED = 1 << 10, /* resumed from a diverted ERRNO: may not have re-run the
+				      * filters yet (until its next report) */
+	TRACEE_F_INSTALL_HELD = 1 << 11, /* held in the stop of its TSYNC filter install until
+					  * its group has no diverted thread left */
 };
 
 struct tracee {

@@ -25,6 +25,7 @@ static const struct abi_nrs nrs[] = {
 		    .clone3 = 435,
 		    .ptrace = 101,
 		    .seccomp = 317,
+		    .prctl = 157,
 		    .audit_arch = AUDIT_ARCH_X86_64},
     [ABI_I386] = {.getppid = 64,
 		  .getegid = 202 /* getegid32 */,
@@ -32,6 +33,7 @@ static const struct abi_nrs nrs[] = {
 		  .clone3 = 435,
 		  .ptrace = 26,
 		  .seccomp = 354,
+		  .prctl = 172,
 		  .audit_arch = AUDIT_ARCH_I386},
     [ABI_X32] = {.getppid = 110 | X32_BIT,
 		 .getegid = 108 | X32_BIT,
@@ -39,6 +41,7 @@ static const struct abi_nrs nrs[] = {
 		 .clone3 = 435 | X32_BIT,
 		 .ptrace = 521 | X32_BIT /* compat ptrace */,
 		 .seccomp = 317 | X32_BIT,
+		 .prctl = 157 | X32_BIT,
 		 .audit_arch = AUDIT_ARCH_X86_64},
 };
 static const char *const names[] = {"x86_64", "i386", "x32"};
@@ -139,6 +142,14 @@ long own_filter(enum abi abi, const long *list, int n, uint32_t action, unsigned
 							(uint32_t)list[i], n - i, 0);
 	f[3 + n] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f[4 + n] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, action);
+	return install_filter(abi, f, len, flags, 0);
+}
+
+long install_filter(enum abi abi, struct sock_filter *f, int len, unsigned flags, int via_prctl)
+{
+	const struct abi_nrs *a = abi_nrs(abi);
+	long prog;
+
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail("PR_SET_NO_NEW_PRIVS: %m");
 	if (abi == ABI_I386) {
@@ -146,13 +157,17 @@ long own_filter(enum abi abi, const long *list, int n, uint32_t action, unsigned
 
 		p->len = len;
 		p->filter = (uint32_t)(uintptr_t)f;
-		return abi_call(abi, a->seccomp, SECCOMP_SET_MODE_FILTER, flags, (long)p, 0);
-	}
-	struct sock_fprog *p = low_alloc(sizeof(*p));
+		prog = (long)p;
+	} else {
+		struct sock_fprog *p = low_alloc(sizeof(*p));
 
-	p->len = len;
-	p->filter = f;
-	return abi_call(abi, a->seccomp, SECCOMP_SET_MODE_FILTER, flags, (long)p, 0);
+		p->len = len;
+		p->filter = f;
+		prog = (long)p;
+	}
+	if (via_prctl)
+		return abi_call(abi, a->prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog, 0);
+	return abi_call(abi, a->seccomp, SECCOMP_SET_MODE_FILTER, flags, prog, 0);
 }
 
 int tracer_pid(void)

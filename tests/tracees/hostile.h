@@ -13,6 +13,7 @@
  * CONFIG_X86_X32_ABI runs the filters and then answers ENOSYS). */
 #pragma once
 
+#include <linux/filter.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -24,7 +25,7 @@ enum abi { ABI_X86_64, ABI_I386, ABI_X32 };
 
 /* Syscall numbers of one ABI (the x32 ones with X32_BIT). */
 struct abi_nrs {
-	long getppid, getegid, clone, clone3, ptrace, seccomp;
+	long getppid, getegid, clone, clone3, ptrace, seccomp, prctl;
 	uint32_t audit_arch; /* what seccomp_data.arch says */
 };
 
@@ -50,6 +51,12 @@ void *low_alloc(size_t size);
  * first (what an unprivileged process must do). Returns seccomp()'s raw result (a listener
  * fd with SECCOMP_FILTER_FLAG_NEW_LISTENER). */
 long own_filter(enum abi abi, const long *nrs, int n, uint32_t action, unsigned flags);
+
+/* Install the program f[0..len-1] (in low memory: low_alloc) for the calling thread through
+ * ABI, after setting no_new_privs: seccomp(SECCOMP_SET_MODE_FILTER, flags), or with
+ * `via_prctl` prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) (flags must be 0). Returns the
+ * call's raw result. */
+long install_filter(enum abi abi, struct sock_filter *f, int len, unsigned flags, int via_prctl);
 
 /* TracerPid of the calling task, from /proc/thread-self/status (-1 if unreadable). */
 int tracer_pid(void);

@@ -153,7 +153,7 @@ done
 # Every guard event names one of the guards (oci/guard.h), and only guard events carry one.
 all=$(cat "${LOGS[@]}")
 is "$(jq -r 'select(.rule == "guard" or has("guard")) |
-	select(.rule != "guard" or (IN(.guard; "own-trace", "untraced", "clone3", "ptrace", "listener") | not))' \
+	select(.rule != "guard" or (IN(.guard; "own-trace", "untraced", "clone3", "ptrace", "listener", "filter") | not))' \
 	<<<"$all" 2>&1)" "" "audit: rule \"guard\" always with a guard oci/guard.h names, and a guard only with it"
 
 # The schema: the lines without a guard must pass audit-validate now; the guard lines need

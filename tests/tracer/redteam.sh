@@ -21,7 +21,8 @@
 #      the vDSO, the enforce-mode filter is not installed, own ERRNO/TRAP beat KILL_PROCESS
 #  4   whitelist with a KILL/TRAP default and no munmap: the injected munmap runs under the
 #      new enforce-mode filter and kills every program at its exec
-#  5   syscall numbers: the reserved 0x3fffff01-03 kill/trap (kernel: ENOSYS); high bits, -1,
+#  5   syscall numbers: the reserved 0x3fffff01-03 kill/trap, 0x3fffe000 + e answers -e
+#       (kernel: ENOSYS); high bits, -1,
 #      huge, x32 agree
 #  6   audit: a self-sent SIGSYS (si_code SYS_SECCOMP) is logged as a TRAP of the policy
 #  7   300000 distinct denied numbers, audited: octrace's memory stays within 4 MiB of idle
@@ -208,6 +209,19 @@ is "$KOUT" "0x3fffff01 = -1 ENOSYS
 0x3fffff03 SIGSYS"* ]]
 ok $? "reserved numbers 0x3fffff01-03: octrace's documented stricter result (killed, killed, trapped)" \
 	"octrace: $OCT_OUT"
+# The reserved ERRNO range (0x3fffe000 + e, docs/kernel-behaviours.md §27): -e with no stop,
+# where the kernel says ENOSYS; the edges of the range agree with the kernel.
+both "$T/p.json" "$B/sysprobe" 0x3fffe001 0x3fffe00d 0x3fffeffe 0x3fffdfff 0x3ffff000
+is "$KOUT" "0x3fffe001 = -1 ENOSYS
+0x3fffe00d = -1 ENOSYS
+0x3fffeffe = -1 ENOSYS
+0x3fffdfff = -1 ENOSYS
+0x3ffff000 = -1 ENOSYS" "reserved ERRNO range: the kernel's result (ENOSYS)"
+is "$OCT_OUT" "0x3fffe001 = -1 EPERM
+0x3fffe00d = -1 EACCES
+0x3fffeffe = -1 E4094
+0x3fffdfff = -1 ENOSYS
+0x3ffff000 = -1 ENOSYS" "reserved ERRNO range: octrace's documented result (-e inside, ENOSYS outside)"
 both "$T/p.json" "$B/sysprobe" 0x10000006e 0xffffffff0000006e 0xffffffff 0x3fffff00 0x7fffffff \
 	0x4000006e 0x40000000
 same "high bits, -1, huge numbers, x32 getppid (bad arch)" \

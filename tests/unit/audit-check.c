@@ -177,7 +177,8 @@ static int is_rule(const struct json *v, char **why)
 
 static int is_guard(const struct json *v, char **why)
 {
-	static const char *const names[] = {"untraced", "clone3", "ptrace", "listener", "own-trace"};
+	static const char *const names[] = {"untraced", "clone3", "ptrace", "listener", "own-trace",
+					    "filter"};
 
 	return one_of(v, names, N_ELEMENTS(names), why);
 }

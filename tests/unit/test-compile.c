@@ -733,8 +733,8 @@ static void test_tracer_mode(void)
 	size_t n_guard = 0;
 
 	oci_guard_prefix(&n_guard);
-	ok(e.t->len == e.k->len + 7 + n_guard,
-	   "tracer program = 7 reserved + %zu guard instructions + the same program", n_guard);
+	ok(e.t->len == e.k->len + 12 + n_guard,
+	   "tracer program = 12 reserved + %zu guard instructions + the same program", n_guard);
 
 	/* enforce mode: the same program and slots, KILL/TRAP/bad-arch answered in the kernel */
 	struct oci_filter *en = NULL;
@@ -820,9 +820,23 @@ static void test_reserved_prefix(void)
 		       run_nr(e.t, arches[i], OCI_NR_RESERVED_TRAP) == SECCOMP_RET_TRAP,
 		   "reserved numbers answered in the kernel, arch %#x", arches[i]);
 	}
+	for (size_t i = 0; i < N_ELEMENTS(arches); i++) {
+		bool all = true;
+
+		for (uint32_t errnum = 0; errnum < OCI_NR_RESERVED_ERRNO_N; errnum++)
+			all &= run_nr(e.t, arches[i], OCI_NR_RESERVED_ERRNO_BASE + (int)errnum) ==
+			       (SECCOMP_RET_ERRNO | errnum);
+		ok(all, "reserved ERRNO range: base + e answers ERRNO(e) for every e < %d, arch %#x",
+		   OCI_NR_RESERVED_ERRNO_N, arches[i]);
+	}
 	ok(run_nr(e.t, AUDIT_ARCH_X86_64, OCI_NR_RESERVED_TRAP + 1) == SECCOMP_RET_ALLOW &&
+	       run_nr(e.t, AUDIT_ARCH_X86_64, OCI_NR_RESERVED_ERRNO_BASE - 1) == SECCOMP_RET_ALLOW &&
+	       run_nr(e.t, AUDIT_ARCH_X86_64,
+		      OCI_NR_RESERVED_ERRNO_BASE + OCI_NR_RESERVED_ERRNO_N) == SECCOMP_RET_ALLOW &&
 	       run_nr(e.t, AUDIT_ARCH_X86_64, 0) == (SECCOMP_RET_TRACE | (OCI_TRACE_DATA_BASE + 1)),
 	   "other numbers fall through to libseccomp's program");
+	ok(oci_filter_diverts_errno(e.t) && !oci_filter_diverts_errno(e.k),
+	   "the tracer-mode filter can take ERRNO by diversion, the kernel-mode one cannot");
 	ok(run_nr(e.k, AUDIT_ARCH_X86_64, OCI_NR_RESERVED_KILL_THREAD) == SECCOMP_RET_ALLOW,
 	   "kernel mode has no prefix");
 	env_free(&e);
@@ -835,9 +849,11 @@ static void test_reserved_prefix(void)
 static void test_guards(void)
 {
 	static const uint32_t arches[] = {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64};
-	static const int nrs[] = {0, 25, 26, 27, 55, 56, 57, 100, 101, 102, 119, 120, 121, 316,
-				  317, 318, 353, 354, 355, 434, 435, 436, 520, 521, 522};
-	static const uint64_t words[] = {0, 1, 8, 9, 16, 0x4206, 0x00800000, 0x00800011,
+	static const int nrs[] = {0, 25, 26, 27, 55, 56, 57, 100, 101, 102, 119, 120, 121, 156,
+				  157, 158, 171, 172, 173, 316, 317, 318, 353, 354, 355, 434, 435,
+				  436, 520, 521, 522};
+	static const uint64_t words[] = {0, 1, 2, 8, 9, 16, 22, 0x100000002ull, 0x100000016ull,
+					 0x4206, 0x00800000, 0x00800011,
 					 0x1ffffffffull, 0x100000010ull, 0x100004206ull,
 					 0xffffffff00800000ull, 0xffffffffffffffffull, 0x4207};
 	static const uint32_t x32 = 0x40000000u;
@@ -869,11 +885,13 @@ static void test_guards(void)
 				}
 	ok(bad == 0, "guard prefix and oci_guard_of() agree on %zu inputs", checked);
 	ok(guarded[OCI_GUARD_UNTRACED] && guarded[OCI_GUARD_CLONE3] && guarded[OCI_GUARD_PTRACE] &&
-	       guarded[OCI_GUARD_LISTENER],
-	   "every guard is hit by some input (%zu %zu %zu %zu)", guarded[OCI_GUARD_UNTRACED],
-	   guarded[OCI_GUARD_CLONE3], guarded[OCI_GUARD_PTRACE], guarded[OCI_GUARD_LISTENER]);
+	       guarded[OCI_GUARD_LISTENER] && guarded[OCI_GUARD_FILTER],
+	   "every guard is hit by some input (%zu %zu %zu %zu %zu)", guarded[OCI_GUARD_UNTRACED],
+	   guarded[OCI_GUARD_CLONE3], guarded[OCI_GUARD_PTRACE], guarded[OCI_GUARD_LISTENER],
+	   guarded[OCI_GUARD_FILTER]);
 	uint64_t untraced[6] = {0x00800000 | 17}, attach64[6] = {0x100000010ull}, seize[6] = {0x4206},
-		 listener[6] = {1, 8}, strict[6] = {1, 0};
+		 listener[6] = {1, 8}, filter[6] = {1, 0}, strict[6] = {0, 0},
+		 set_seccomp[6] = {22, 2}, set_strict[6] = {22, 1}, wide_mode[6] = {22, 0x100000002ull};
 
 	ok(oci_guard_of(AUDIT_ARCH_X86_64, 56, untraced) == OCI_GUARD_UNTRACED &&
 	       oci_guard_of(AUDIT_ARCH_I386, 120, untraced) == OCI_GUARD_UNTRACED &&
@@ -887,8 +905,18 @@ static void test_guards(void)
 	   "ptrace: a 64-bit request compares all its bits, compat ones the low word; x32 uses 521");
 	ok(oci_guard_of(AUDIT_ARCH_X86_64, 317, listener) == OCI_GUARD_LISTENER &&
 	       oci_guard_of(AUDIT_ARCH_I386, 354, listener) == OCI_GUARD_LISTENER &&
+	       oci_guard_of(AUDIT_ARCH_X86_64, 317, filter) == OCI_GUARD_FILTER &&
+	       oci_guard_of(AUDIT_ARCH_X86_64, 317 | (int)x32, filter) == OCI_GUARD_FILTER &&
+	       oci_guard_of(AUDIT_ARCH_I386, 354, filter) == OCI_GUARD_FILTER &&
 	       oci_guard_of(AUDIT_ARCH_X86_64, 317, strict) == OCI_GUARD_NONE,
-	   "seccomp: only SET_MODE_FILTER with NEW_LISTENER");
+	   "seccomp: SET_MODE_FILTER with NEW_LISTENER is the listener guard, without it filter");
+	ok(oci_guard_of(AUDIT_ARCH_X86_64, 157, set_seccomp) == OCI_GUARD_FILTER &&
+	       oci_guard_of(AUDIT_ARCH_X86_64, 157 | (int)x32, set_seccomp) == OCI_GUARD_FILTER &&
+	       oci_guard_of(AUDIT_ARCH_I386, 172, set_seccomp) == OCI_GUARD_FILTER &&
+	       oci_guard_of(AUDIT_ARCH_X86_64, 157, wide_mode) == OCI_GUARD_FILTER &&
+	       oci_guard_of(AUDIT_ARCH_X86_64, 157, set_strict) == OCI_GUARD_NONE &&
+	       oci_guard_of(AUDIT_ARCH_X86_64, 172, set_seccomp) == OCI_GUARD_NONE,
+	   "prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) on three ABIs (low words compared)");
 	ok(oci_guard_of(AUDIT_ARCH_X86_64, 435, strict) == OCI_GUARD_CLONE3 &&
 	       oci_guard_of(AUDIT_ARCH_I386, 435, strict) == OCI_GUARD_CLONE3 &&
 	       oci_guard_of(AUDIT_ARCH_AARCH64, 435, strict) == OCI_GUARD_NONE,
