@@ -229,6 +229,7 @@ static void run_race(void *arg)
 {
 	const struct probe *p = arg;
 	long nr = abi_nrs(p->abi)->getppid, first = 0, bad = 0, expect;
+	int first_trapped = 0;
 	pthread_t th;
 
 	expect = abi_call(p->abi, nr, 0, 0, 0, 0);
@@ -240,8 +241,10 @@ static void run_race(void *arg)
 
 		trapped = 0;
 		ret = abi_call(p->abi, nr, 0, 0, 0, 0);
-		if ((ret != expect || trapped) && bad++ == 0)
-			first = trapped ? -100000 : ret;
+		if ((ret != expect || trapped) && bad++ == 0) {
+			first = ret;
+			first_trapped = trapped;
+		}
 		atomic_fetch_add(&race_done, 1);
 	}
 	pthread_join(th, NULL);
@@ -249,7 +252,7 @@ static void run_race(void *arg)
 		say("%s getppid = all %s", p->text, res(expect));
 	else
 		say("%s getppid = %ld of %d not %s (first: %s)", p->text, bad, RACE_CALLS,
-		    res(expect), first == -100000 ? "SIGSYS" : res(first));
+		    res(expect), first_trapped ? "SIGSYS" : res(first));
 	call(p, "nr 1500", unknown_nr(p->abi));
 }
 
