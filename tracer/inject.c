@@ -52,6 +52,7 @@ struct injector {
 	int resume_req; /* how the task was last resumed: PTRACE_SYSCALL or PTRACE_CONT */
 	int held_stop_sig; /* a stop signal that arrived meanwhile, raised again at the end */
 	bool fresh; /* at its exec event: no instruction of the new program has run */
+	bool gone; /* its death was handled meanwhile: `t` is freed */
 };
 
 static int fail_request(struct injector *in, const char *what, struct oci_error **err)
@@ -100,6 +101,7 @@ static int wait_stop(struct injector *in, int *status, struct oci_error **err)
 		tracee_stopped(in->t, &r);
 		return 0;
 	}
+	in->gone = report_is_death(&r); /* (a SIGKILL can supersede the exit stop, §14) */
 	session_dispatch(in->s, &r, false);
 	return oci_fail(err, ESRCH, "task %d was killed while octrace installed its filter", tid);
 }
@@ -518,11 +520,12 @@ int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *
 		rc = -1;
 	else {
 		rc = install(&in, filter, err);
-		if (t->state == TRACEE_STOPPED && finish(&in, rc < 0 ? NULL : err) < 0)
+		if (!in.gone && t->state == TRACEE_STOPPED &&
+		    finish(&in, rc < 0 ? NULL : err) < 0)
 			rc = -1;
 	}
 	/* the stop it was sent meanwhile, now that it is itself again */
-	if (in.held_stop_sig && t->state == TRACEE_STOPPED)
+	if (in.held_stop_sig && !in.gone && t->state == TRACEE_STOPPED)
 		syscall(SYS_tgkill, tracee_tgid(t), t->tid, in.held_stop_sig);
 	return rc;
 }

@@ -150,9 +150,11 @@ static struct tracee *route_exec(struct session *s, const struct report *r, pid_
  * instruction, with their precedence over any filter the program adds (docs/kernel-
  * behaviours.md §15). A program that cannot get it — one that made its own filter refuse
  * seccomp(2) before the exec, say — would run with those actions outranked by its own
- * filters: it is killed instead (fail closed). */
-static void arm_in_kernel(struct session *s, struct tracee *t)
+ * filters: it is killed instead (fail closed). False when the task died meanwhile: its death
+ * was handled during the injection, and `t` is gone with it. */
+static bool arm_in_kernel(struct session *s, struct tracee *t)
 {
+	pid_t tid = t->tid;
 	cleanup_oci_error struct oci_error *err = NULL;
 	/* enforce mode: the enforce-mode filter; complain mode: the tracer-mode one, for a
 	 * process that has none yet (one that joined a container: its runtime got none) */
@@ -163,17 +165,22 @@ static void arm_in_kernel(struct session *s, struct tracee *t)
 	int before;
 
 	if (f == NULL || (t->flags & TRACEE_F_ARM_FILTER))
-		return;
-	before = proc_seccomp_filters(t->tid);
+		return true;
+	before = proc_seccomp_filters(tid);
 	if (inject_filter(s, t, f, &err) == 0) {
 		/* the enforce-mode filter has every TRACE of the tracer-mode one too */
 		t->flags |= TRACEE_F_FILTERED | (f == s->arm_filter ? TRACEE_F_ARM_FILTER : 0);
 		divert_after_inject(t, f, before);
-		return;
+		return true;
 	}
-	log_warn("process %d: enforce-mode filter not installed (%s): killed", t->tid,
+	if (tracee_find(&s->tasks, tid) == NULL) {
+		log_debug("process %d: died while its enforce-mode filter was installed", tid);
+		return false; /* reaped: its tid may be anyone's now, nothing to kill */
+	}
+	log_warn("process %d: enforce-mode filter not installed (%s): killed", tid,
 		 err ? err->msg : "?");
-	kill(t->tid, SIGKILL);
+	kill(tid, SIGKILL);
+	return true;
 }
 
 /* An exec arms the task: the policy applies to the program from its first instruction. */
@@ -189,7 +196,8 @@ static struct restart on_exec(struct session *s, struct tracee *t, pid_t former)
 		return RESUME(0); /* the runtime's own exec, outside the container */
 	if (!t->armed) {
 		log_debug("exec by %d: policy armed", t->tid);
-		arm_in_kernel(s, t);
+		if (!arm_in_kernel(s, t))
+			return HOLD; /* gone: nothing left to resume */
 		t->armed = true;
 		s->arm_default = true;
 		observe_armed(s, t); /* "join" for a joining task, which is the container's now */
