@@ -17,6 +17,13 @@
  *                           container whose tracer dies and comes back)
  *   flood N                 N denied getpgid calls; "flood N denied", exit 0 (for the audit
  *                           log's size and rate limits)
+ *   reload FIFO N           (t-reload.sh: policies that change while it runs) N threads and a
+ *                           child process with N threads loop on getppid (and a denied mkdirat
+ *                           every 16384)
+ *                           for load; for each line read from FIFO, getsid(0) is called by the
+ *                           main thread, by a thread and a child process started at the
+ *                           beginning, and by a new child: "getsid: main R E thread R E child R
+ *                           E new R E" (R 0 on success, E the errno)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -283,6 +290,103 @@ static int lines(const char *fifo)
 	return 0;
 }
 
+/* reload: a getsid on request, its answer back, in a thread or a process made at the start */
+struct asker {
+	int req[2], ans[2];
+};
+
+static void answer_getsid(struct asker *a)
+{
+	char c;
+
+	while (read(a->req[0], &c, 1) == 1) {
+		long r = syscall(SYS_getsid, 0);
+		int e[2] = { r < 0 ? -1 : 0, r < 0 ? errno : 0 };
+
+		if (write(a->ans[1], e, sizeof(e)) != sizeof(e))
+			break;
+	}
+}
+
+static void *asker_thread(void *arg)
+{
+	answer_getsid(arg);
+	return NULL;
+}
+
+static void ask(struct asker *a, int out[2])
+{
+	if (write(a->req[1], "?", 1) != 1 || read(a->ans[0], out, 2 * sizeof(int)) != 2 * sizeof(int))
+		fail("asker", -1, errno);
+}
+
+static void *load_thread(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0;; i++) {
+		syscall(SYS_getppid);
+		if (i % 16384 == 0) /* a stop in the tracer, and a bounded audit log */
+			syscall(SYS_mkdirat, AT_FDCWD, "/reload-dir", 0755);
+	}
+	return NULL;
+}
+
+static void start_load(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, load_thread, NULL))
+			fail("pthread_create", -1, errno);
+	}
+}
+
+static int reload(const char *fifo, int n)
+{
+	struct asker th, ch;
+	char line[256];
+	FILE *f = fopen(fifo, "r+");
+	pthread_t t;
+
+	if (f == NULL || pipe(th.req) || pipe(th.ans) || pipe(ch.req) || pipe(ch.ans))
+		fail("reload: setup", -1, errno);
+	if (fork_or_fail() == 0) {
+		start_load(n);
+		answer_getsid(&ch);
+		_exit(0);
+	}
+	if (pthread_create(&t, NULL, asker_thread, &th))
+		fail("pthread_create", -1, errno);
+	start_load(n);
+	while (fgets(line, sizeof(line), f)) {
+		int m[2], a[2], c[2], w[2] = { 0, 0 };
+		long r = syscall(SYS_getsid, 0);
+		pid_t pid;
+		int p[2];
+
+		m[0] = r < 0 ? -1 : 0;
+		m[1] = r < 0 ? errno : 0;
+		ask(&th, a);
+		ask(&ch, c);
+		if (pipe(p) || (pid = fork_or_fail()) < 0)
+			fail("pipe", -1, errno);
+		if (pid == 0) {
+			r = syscall(SYS_getsid, 0);
+			w[0] = r < 0 ? -1 : 0;
+			w[1] = r < 0 ? errno : 0;
+			_exit(write(p[1], w, sizeof(w)) == sizeof(w) ? 0 : 1);
+		}
+		close(p[1]);
+		if (read(p[0], w, sizeof(w)) != sizeof(w))
+			fail("new child", -1, errno);
+		close(p[0]);
+		waitpid(pid, NULL, 0);
+		say("getsid: main %d %d thread %d %d child %d %d new %d %d", m[0], m[1], a[0], a[1],
+		    c[0], c[1], w[0], w[1]);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -300,6 +404,8 @@ int main(int argc, char **argv)
 		return lines(argv[2]);
 	if (strcmp(mode, "flood") == 0 && argc == 3)
 		return flood(atoi(argv[2]));
+	if (strcmp(mode, "reload") == 0 && argc == 4)
+		return reload(argv[2], atoi(argv[3]));
 	dprintf(STDERR_FILENO, "usage: integ-prog probe STATUS | threads N STATUS main|thread | "
 			       "tree STATUS | hammer N | flood N\n");
 	return 2;

@@ -1,0 +1,153 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# Live policy (issue 12): the daemon of a running container re-reads its policy file on
+# `octrace reload --container ID` or on SIGHUP (to the janitor or to the tracer), under load:
+# integ-prog reload runs 4 threads in its init and 4 in a child process looping on getppid
+# and (every 16384) a denied mkdirat, and answers each line with getsid(0) as seen by its main thread, a
+# thread and a child process started before any reload, and a new child.
+#   1. the policy allows getsid: every answer 0
+#   2. tighten (getsid -> ERRNO 71) with `octrace reload`: exit 0; every answer -1 errno 71,
+#      the processes and threads that existed before included (a filter stacked on each)
+#   3. loosen (back to the first policy) with SIGHUP to the janitor: every answer 0 again
+#   4. an invalid policy with `octrace reload`: exit 1, one "refused" line in ID.log, the
+#      policy in force stays (every answer 0)
+#   5. tighten again with SIGHUP to the tracer: every answer -1 errno 71
+#   6. the audit log: policy_reload events applied, applied, refused, applied in that order,
+#      getsid events with errno 71 from the init and the old child; it passes audit-validate
+#   7. `octrace reload` of a container octrace does not trace: exit 125
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+setup
+
+OCTRACE_BIN=$(dirname "$(realpath "$HOOK")")/../tracer/octrace
+id=reload-$RT
+policy=$TMP/policy.json
+cat >"$TMP/v1.json" <<'JSON'
+{
+	"defaultAction": "SCMP_ACT_ALLOW",
+	"architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+	"syscalls": [
+		{ "names": ["getpgid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 42 },
+		{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13 }
+	]
+}
+JSON
+cat >"$TMP/v2.json" <<'JSON'
+{
+	"defaultAction": "SCMP_ACT_ALLOW",
+	"architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+	"syscalls": [
+		{ "names": ["getpgid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 42 },
+		{ "names": ["getsid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 71 },
+		{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13 }
+	]
+}
+JSON
+printf '{ "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["getsid"], "action": "SCMP_ACT_NOPE" } ] }\n' >"$TMP/bad.json"
+cp "$TMP/v1.json" "$policy"
+if ! "$OCTRACE_BIN" check "$TMP/v2.json" >/dev/null 2>&1 || "$OCTRACE_BIN" check "$TMP/bad.json" >/dev/null 2>&1; then
+	echo "# the test's policies are not what they should be"
+	show "$TMP/v2.json"
+fi
+
+fifo=$ROOTFS/tmp/reload.fifo
+rm -f "$fifo"
+mkfifo "$fifo"
+exec {lines_fd}<>"$fifo"
+bundle "$id" --hook-arg=--policy="$policy" --hook-arg=--audit-rate=0 -- /bin/integ-prog reload /tmp/reload.fifo 4
+ask() { # N: the Nth answer
+	echo go >&"$lines_fd"
+	local i
+	for i in $(seq 1 1000); do
+		[ "$(wc -l <"$TMP/$id/out")" -ge "$1" ] && break
+		[ -d "/proc/$init_pid" ] || break
+		sleep 0.02 # the container's stdout is a file: polled
+	done
+	sed -n "${1}p" "$TMP/$id/out"
+}
+# wait_log N TEXT: ID.log has N lines with TEXT (the janitor and tracer act asynchronously)
+wait_log() {
+	local i
+	for i in $(seq 1 1500); do
+		[ "$(grep -cF "$2" "$LOGS/$id.log" 2>/dev/null)" -ge "$1" ] && return 0
+		sleep 0.02
+	done
+	echo "# ID.log has fewer than $1 lines with '$2'"
+	return 1
+}
+reload() { # the client, its status in $st, its stderr in $TMP/reload.err
+	"$OCTRACE_BIN" reload --container "$id" --root "$TMP/state" 2>"$TMP/reload.err"
+	st=$?
+}
+allowed="getsid: main 0 0 thread 0 0 child 0 0 new 0 0"
+denied="getsid: main -1 71 thread -1 71 child -1 71 new -1 71"
+
+if create_start "$id" "$id"; then
+	read -r tracer janitor <<<"$(daemon_of "$init_pid")"
+	a=$(ask 1)
+	[ "$a" = "$allowed" ] || show "$TMP/$id/out" "$TMP/$id/err"
+	check "1. the first policy allows getsid: $a" test "$a" = "$allowed"
+
+	cp "$TMP/v2.json" "$policy"
+	reload
+	a=$(ask 2)
+	good=true
+	[ "$st" = 0 ] || { echo "# octrace reload: status $st"; show "$TMP/reload.err"; good=false; }
+	[ "$a" = "$denied" ] || { echo "# answer: $a"; good=false; }
+	$good || show "$LOGS/$id.log"
+	check "2. tighten with octrace reload (status $st): every process and thread denied getsid with 71" $good
+
+	cp "$TMP/v1.json" "$policy"
+	kill -HUP "$janitor"
+	wait_log 2 "policy reloaded from $policy"
+	a=$(ask 3)
+	[ "$a" = "$allowed" ] || show "$LOGS/$id.log"
+	check "3. loosen with SIGHUP to the janitor: getsid allowed again: $a" test "$a" = "$allowed"
+
+	cp "$TMP/bad.json" "$policy"
+	reload
+	a=$(ask 4)
+	good=true
+	[ "$st" = 1 ] || { echo "# octrace reload of a bad policy: status $st"; good=false; }
+	grep -q "policy reload refused: .*SCMP_ACT_NOPE" "$TMP/reload.err" ||
+		{ echo "# the client's error"; show "$TMP/reload.err"; good=false; }
+	n=$(grep -c "policy reload refused" "$LOGS/$id.log")
+	[ "$n" = 1 ] || { echo "# ID.log: $n refused lines"; good=false; }
+	[ "$a" = "$allowed" ] || { echo "# answer: $a"; good=false; }
+	$good || show "$LOGS/$id.log"
+	check "4. an invalid policy is refused (status $st, one log line), the one in force stays" $good
+
+	cp "$TMP/v2.json" "$policy"
+	kill -HUP "$tracer"
+	wait_log 3 "policy reloaded from $policy"
+	a=$(ask 5)
+	[ "$a" = "$denied" ] || show "$LOGS/$id.log"
+	check "5. tighten with SIGHUP to the tracer: $a" test "$a" = "$denied"
+
+	good=true
+	[ -d "/proc/$tracer" ] || { echo "# the tracer is gone"; good=false; }
+	ev=$(jq -r 'select(.event == "policy_reload") | .result' "$LOGS/$id.jsonl" 2>/dev/null | paste -sd ' ')
+	[ "$ev" = "applied applied refused applied" ] || { echo "# policy_reload events: $ev"; good=false; }
+	n=$(jq -s --argjson p "$init_pid" 'map(select(.event == "syscall" and .syscall == "getsid" and
+		.errno == 71 and .action == "SCMP_ACT_ERRNO")) | map(.pid) | unique | length' \
+		"$LOGS/$id.jsonl" 2>/dev/null)
+	[ "${n:-0}" -ge 3 ] || { echo "# getsid denials audited from $n processes (want the init, the old child, new ones)"; good=false; }
+	if [ -x "${AUDIT_VALIDATE:-}" ]; then
+		"$AUDIT_VALIDATE" "$LOGS/$id.jsonl" >/dev/null 2>&1 ||
+			{ echo "# $id.jsonl does not pass audit-validate"; "$AUDIT_VALIDATE" "$LOGS/$id.jsonl" 2>&1 | head -5 | diag; good=false; }
+	fi
+	$good || show "$LOGS/$id.log"
+	check "6. audit: policy_reload applied, applied, refused, applied; getsid denials audited; valid" $good
+else
+	for i in 1 2 3 4 5 6; do not_ok "$i. (the container did not start)"; done
+fi
+"$OCTRACE_BIN" reload --container reload-none-$TAG 2>"$TMP/none.err"
+st=$?
+[ "$st" = 125 ] || show "$TMP/none.err"
+check "7. octrace reload of a container nobody traces: status $st" test "$st" = 125
+exec {lines_fd}>&-
+rt kill "$id" KILL 2>/dev/null
+helper waitpid "${init_pid:-0}" --timeout 30
+rt delete -f "$id" 2>/dev/null
+check "nothing left" clean
+finish
