@@ -167,5 +167,12 @@ exec {lines_fd}>&-
 rt kill "$id" KILL 2>/dev/null
 helper waitpid "${init_pid:-0}" --timeout 30
 rt delete -f "$id" 2>/dev/null
+[ -n "${janitor:-}" ] && helper waitpid "$janitor" --timeout 30
+if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$LOGS/$id.log" 2>/dev/null; then
+	show "$LOGS/$id.log"
+	not_ok "the daemon's log has a sanitizer report"
+else
+	ok "the daemon's log has no sanitizer report"
+fi
 check "nothing left" clean
 finish
