@@ -18,6 +18,9 @@
 #   6. the audit log: policy_reload events applied, applied, refused, applied in that order,
 #      getsid events with errno 71 from the init and the old child; it passes audit-validate
 #   7. `octrace reload` of a container octrace does not trace: exit 125
+#   8. complain mode: after a tightening reload nothing is denied, and the init, its thread's
+#      process, the vfork and stopped processes and new children record getsid as "would"
+#      SCMP_ACT_ERRNO
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -159,10 +162,6 @@ if create_start "$id" "$id"; then
 else
 	for i in 1 2 3 4 5 6; do not_ok "$i. (the container did not start)"; done
 fi
-"$OCTRACE_BIN" reload --container reload-none-$TAG 2>"$TMP/none.err"
-st=$?
-[ "$st" = 125 ] || show "$TMP/none.err"
-check "7. octrace reload of a container nobody traces: status $st" test "$st" = 125
 exec {lines_fd}>&-
 rt kill "$id" KILL 2>/dev/null
 helper waitpid "${init_pid:-0}" --timeout 30
@@ -174,5 +173,40 @@ if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$LOGS/$id.log" 2>/d
 else
 	ok "the daemon's log has no sanitizer report"
 fi
+
+# complain mode: the tracer-mode filter is stacked; nothing is denied, the new policy's
+# verdicts are recorded ("would")
+id=reload-complain-$RT
+cp "$TMP/v1.json" "$policy"
+exec {lines_fd}<>"$fifo"
+bundle "$id" --hook-arg=--policy="$policy" --hook-arg=--complain --hook-arg=--audit-rate=0 \
+	-- /bin/integ-prog reload /tmp/reload.fifo 2
+if create_start "$id" "$id"; then
+	a1=$(ask 1)
+	cp "$TMP/v2.json" "$policy"
+	reload
+	a2=$(ask 2)
+	good=true
+	all="$allowed sealed 0 0"
+	[ "$st" = 0 ] && [ "$a1" = "$all" ] && [ "$a2" = "$all" ] ||
+		{ echo "# status $st, answers: $a1 | $a2"; good=false; }
+	n=$(jq -s 'map(select(.event == "syscall" and .syscall == "getsid" and
+		.action == "SCMP_ACT_ALLOW" and .would == "SCMP_ACT_ERRNO")) | map(.pid) | unique |
+		length' "$LOGS/$id.jsonl" 2>/dev/null)
+	[ "${n:-0}" -ge 5 ] || { echo "# getsid recorded as would-deny from $n processes"; good=false; }
+	$good || show "$LOGS/$id.log"
+	check "8. complain mode: a reload records the new policy's verdicts in every process (from $n), denies nothing" $good
+else
+	not_ok "8. complain mode (the container did not start)"
+fi
+exec {lines_fd}>&-
+rt kill "$id" KILL 2>/dev/null
+helper waitpid "${init_pid:-0}" --timeout 30
+rt delete -f "$id" 2>/dev/null
+
+"$OCTRACE_BIN" reload --container reload-none-$TAG 2>"$TMP/none.err"
+st=$?
+[ "$st" = 125 ] || show "$TMP/none.err"
+check "7. octrace reload of a container nobody traces: status $st" test "$st" = 125
 check "nothing left" clean
 finish
