@@ -82,8 +82,10 @@ wait_log() {
 	return 1
 }
 reload() { # the client, its status in $st, its stderr in $TMP/reload.err
+	local t0=$EPOCHREALTIME
 	"$OCTRACE_BIN" reload --container "$id" --root "$TMP/state" 2>"$TMP/reload.err"
 	st=$?
+	echo "# octrace reload: status $st in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", (b - a) * 1000 }') ms"
 }
 allowed="getsid: main 0 0 thread 0 0 child 0 0 new 0 0 vfork 0 0 stopped 0 0"
 denied="getsid: main -1 71 thread -1 71 child -1 71 new -1 71 vfork -1 71 stopped -1 71"
