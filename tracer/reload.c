@@ -117,11 +117,14 @@ void reload_receive(struct session *s)
 		;
 }
 
-static bool same_filter(const struct oci_filter *a, const struct oci_filter *b)
+/* The new program is the current one: same instructions, same slots (the current filter may
+ * have more: slots a reload added only to name older counts, see remap_data()). */
+static bool same_filter(const struct oci_filter *new, const struct oci_filter *cur)
 {
-	return a && b && a->len == b->len && a->n_slots == b->n_slots && a->flags == b->flags &&
-	       memcmp(a->insns, b->insns, a->len * sizeof(*a->insns)) == 0 &&
-	       memcmp(a->slots, b->slots, a->n_slots * sizeof(*a->slots)) == 0;
+	return new && cur && new->len == cur->len && new->n_slots <= cur->n_slots &&
+	       new->flags == cur->flags &&
+	       memcmp(new->insns, cur->insns, new->len * sizeof(*new->insns)) == 0 &&
+	       memcmp(new->slots, cur->slots, new->n_slots * sizeof(*new->slots)) == 0;
 }
 
 /* The summary counts under a slot's data: the old filter's slots are found (or added) among

@@ -15,7 +15,8 @@
 #   4. an invalid policy with `octrace reload`: exit 1, one "refused" line in ID.log, the
 #      policy in force stays (every answer 0)
 #   5. tighten again with SIGHUP to the tracer: every answer -1 errno 71
-#   6. the audit log: policy_reload events applied, applied, refused, applied in that order,
+#   5b. the same policy again: "unchanged", nothing stacked
+#   6. the audit log: policy_reload events applied, applied, refused, applied, unchanged,
 #      getsid events with errno 71 from the init and the old child; it passes audit-validate
 #   7. `octrace reload` of a container octrace does not trace: exit 125
 #   8. complain mode: after a tightening reload nothing is denied, and the init, its thread's
@@ -135,11 +136,15 @@ if create_start "$id" "$id"; then
 	a=$(ask 5)
 	[ "$a" = "$denied sealed gone" ] || show "$LOGS/$id.log"
 	check "5. tighten with SIGHUP to the tracer: $a" test "$a" = "$denied sealed gone"
+	reload
+	grep -q "unchanged" "$TMP/reload.err" || show "$TMP/reload.err"
+	check "5b. the same policy again: status $st, unchanged (nothing stacked)" \
+		grep -q "unchanged" "$TMP/reload.err"
 
 	good=true
 	[ -d "/proc/$tracer" ] || { echo "# the tracer is gone"; good=false; }
 	ev=$(jq -r 'select(.event == "policy_reload") | .result' "$LOGS/$id.jsonl" 2>/dev/null | paste -sd ' ')
-	[ "$ev" = "applied applied refused applied" ] || { echo "# policy_reload events: $ev"; good=false; }
+	[ "$ev" = "applied applied refused applied unchanged" ] || { echo "# policy_reload events: $ev"; good=false; }
 	# the vfork parent and the stopped process take the filter at their next stop
 	dv=$(jq -r 'select(.event == "policy_reload" and .result == "applied") |
 		"\(.processes)/\(.deferred)/\(.failed)"' "$LOGS/$id.jsonl" 2>/dev/null | paste -sd ' ')
@@ -160,7 +165,7 @@ if create_start "$id" "$id"; then
 			{ echo "# $id.jsonl does not pass audit-validate"; "$AUDIT_VALIDATE" "$LOGS/$id.jsonl" 2>&1 | head -5 | diag; good=false; }
 	fi
 	$good || show "$LOGS/$id.log"
-	check "6. audit: policy_reload applied, applied, refused, applied (vfork and stopped processes deferred); getsid denials audited; valid" $good
+	check "6. audit: policy_reload applied, applied, refused, applied, unchanged (vfork and stopped processes deferred); getsid denials audited; valid" $good
 else
 	for i in 1 2 3 4 5 6; do not_ok "$i. (the container did not start)"; done
 fi
