@@ -13,6 +13,7 @@
 #include "tracee.h"
 
 struct audit;
+struct metrics;
 struct profile;
 
 enum session_mode {
@@ -47,6 +48,7 @@ struct session {
 	struct summary summary;
 	struct audit *audit; /* borrowed; NULL: no audit log */
 	struct profile *profile; /* borrowed; NULL: no profile is learnt */
+	struct metrics *metrics; /* borrowed; NULL: no metrics (metrics.h) */
 	const struct oci_filter *learn_filter; /* borrowed; learning with one stop per syscall:
 						* injected at the attach in place of `filter`
 						* (learn.h); NULL: learning at entry stops */
@@ -69,6 +71,7 @@ struct session_config {
 	const struct oci_filter *arm_filter; /* borrowed; may be NULL */
 	struct audit *audit; /* borrowed; may be NULL */
 	struct profile *profile; /* borrowed; may be NULL */
+	struct metrics *metrics; /* borrowed; may be NULL */
 	const struct oci_filter *learn_filter, *learn_arm_filter; /* borrowed; may be NULL */
 	pid_t root;
 	bool detach_on_stop, forward_stop;
