@@ -1,0 +1,162 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# The container's Prometheus metrics (issue 12, docs/metrics.md): with --metrics-dir DIR the
+# daemon keeps DIR/ID.prom while the container runs. Debian's prometheus-node-exporter, its
+# textfile collector pointed at DIR, is scraped on 127.0.0.1 while the container waits on a
+# fifo: no scrape error, and octrace_syscalls_total for the denied getpgid (8 calls) and
+# mkdirat (1) and the logged chdir (SCMP_ACT_LOG) equal the counts of the audit log's events;
+# denials, audit events written and the stop histogram's count agree with the log too; the
+# pod's labels are there; every read of the file is whole (it is renamed into place) and no
+# temporary file is left. After the container ends the file is gone. With --metrics-dir
+# none nothing is written.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+setup
+command -v jq >/dev/null || skip_all "jq is not installed (apt-get install jq)"
+NODE_EXPORTER=$(command -v prometheus-node-exporter) ||
+	skip_all "prometheus-node-exporter is not installed (apt-get install prometheus-node-exporter)"
+
+MDIR=$TMP/metrics
+cat >"$TMP/policy.json" <<'EOF'
+{
+	"defaultAction": "SCMP_ACT_ALLOW",
+	"architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+	"syscalls": [
+		{ "names": ["getpgid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 42 },
+		{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13 },
+		{ "names": ["chdir"], "action": "SCMP_ACT_LOG" }
+	]
+}
+EOF
+admin=(--hook-arg=--policy="$TMP/policy.json" --hook-arg=--audit-level=traced
+	--hook-arg=--metrics-dir="$MDIR")
+pod=(--annotation io.kubernetes.cri.sandbox-name=web-7d4
+	--annotation io.kubernetes.cri.sandbox-namespace=shop)
+# 3 chdir (logged), 7 + 1 getpgid and 1 mkdirat (denied); then "ready" and wait for "go"
+workload=(sh -c 'cd /tmp; cd /; cd /tmp; /bin/integ-prog flood 7 && /bin/integ-prog probe 0 &&
+	echo ready >/tmp/metrics.ready && read x </tmp/metrics.go; exit 0')
+
+NE_PID=
+stop_exporter() {
+	[ -n "$NE_PID" ] && kill "$NE_PID" 2>/dev/null && wait "$NE_PID" 2>/dev/null
+	NE_PID=
+}
+trap 'stop_exporter; cleanup' EXIT
+
+# A free port on 127.0.0.1 (the kernel's pick; node_exporter binds it right after).
+PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$MDIR"
+"$NODE_EXPORTER" --collector.disable-defaults --collector.textfile \
+	--collector.textfile.directory="$MDIR" --web.listen-address="127.0.0.1:$PORT" \
+	>"$TMP/node-exporter.log" 2>&1 &
+NE_PID=$!
+
+# scrape: node_exporter's /metrics on stdout (non-zero when it does not answer).
+scrape() {
+	"$PY" -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+		"http://127.0.0.1:$PORT/metrics" 2>/dev/null
+}
+# until SECONDS COMMAND...: poll COMMAND every 0.1 s until it succeeds or the deadline passes
+# (for the asynchronous writers: node_exporter starting, the janitor's file).
+until_ok() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+}
+check "node_exporter $(prometheus-node-exporter --version 2>&1 | head -1 | awk '{print $3}') answers on 127.0.0.1:$PORT" \
+	until_ok 20 eval 'scrape >/dev/null'
+
+ID=metrics-$RT-1
+FILE=$MDIR/$ID.prom
+# value SERIES: the value of the sample SERIES (name{labels}) in $SCRAPE, or "none".
+value() {
+	awk -v s="$1" 'index($0, s " ") == 1 { print $2; found = 1 } END { if (!found) print "none" }' \
+		<<<"$SCRAPE"
+}
+# series NAME [KEY="VALUE"...]: NAME{...} with the container's labels, sorted by name as
+# node_exporter writes them.
+series() {
+	local name=$1
+	shift
+	printf '%s{%s}' "$name" "$(printf '%s\n' "$@" "container=\"$ID\"" 'namespace="shop"' \
+		'pod="web-7d4"' | LC_ALL=C sort | paste -sd, -)"
+}
+sc() { value "$(series octrace_syscalls_total "syscall=\"$1\"" "action=\"$2\"")"; }
+# audit_count SYSCALL ACTION: the audit log's syscall events of SYSCALL with ACTION.
+audit_count() {
+	jq -r --arg s "$1" --arg a "$2" 'select(.event == "syscall" and .syscall == $s and .action == $a) | .tid' \
+		"$LOGS/$ID.jsonl" | wc -l
+}
+torn=0
+# settled: one scrape, and whether it shows the container's counts in full: the same as the
+# audit log's, getpgid's 8. Counts files read whole ($torn: a file without its last line).
+settled() {
+	local f
+	f=$(cat "$FILE" 2>/dev/null) || return 1
+	[ "$(tail -n 1 <<<"$f" | cut -d'{' -f1)" = octrace_stop_seconds_count ] || torn=$((torn + 1))
+	SCRAPE=$(scrape) || return 1
+	[ "$(sc getpgid SCMP_ACT_ERRNO)" = 8 ] &&
+		[ "$(sc getpgid SCMP_ACT_ERRNO)" = "$(audit_count getpgid SCMP_ACT_ERRNO)" ] &&
+		[ "$(sc chdir SCMP_ACT_LOG)" = "$(audit_count chdir SCMP_ACT_LOG)" ] &&
+		[ "$(value "$(series octrace_audit_events_total 'result="written"')")" = "$(wc -l <"$LOGS/$ID.jsonl")" ]
+}
+
+bundle m1 "${admin[@]}" "${pod[@]}" -- "${workload[@]}"
+mkfifo "$ROOTFS/tmp/metrics.ready" "$ROOTFS/tmp/metrics.go" || exit 99
+exec {ready}<>"$ROOTFS/tmp/metrics.ready"
+line=
+if create_start "$ID" m1; then
+	read -r -t 30 -u "$ready" line
+fi
+check "$RT: the container ran its syscalls and waits (\"$line\")" [ "$line" = ready ]
+check "$RT: $ID.prom scraped with the audit log's counts (within 20 s)" until_ok 20 settled
+echo "# scrape excerpt:"
+grep '^octrace_syscalls_total\|^octrace_denials\|^octrace_stop_seconds\|^node_textfile_scrape_error' <<<"$SCRAPE" | diag
+check "$RT: node_textfile_scrape_error 0 (the file parses), never 1" \
+	[ "$(value node_textfile_scrape_error)" = 0 ]
+check "$RT: getpgid SCMP_ACT_ERRNO: 8, as in the audit log" \
+	[ "$(sc getpgid SCMP_ACT_ERRNO)" = 8 ] && [ "$(audit_count getpgid SCMP_ACT_ERRNO)" = 8 ]
+check "$RT: mkdirat SCMP_ACT_ERRNO: 1, as in the audit log" \
+	[ "$(sc mkdirat SCMP_ACT_ERRNO)" = 1 ] && [ "$(audit_count mkdirat SCMP_ACT_ERRNO)" = 1 ]
+n_chdir=$(audit_count chdir SCMP_ACT_LOG)
+check "$RT: chdir SCMP_ACT_LOG: $(sc chdir SCMP_ACT_LOG), the audit log's $n_chdir (>= 3)" \
+	[ "$(sc chdir SCMP_ACT_LOG)" = "$n_chdir" ] && [ "$n_chdir" -ge 3 ]
+n_denied=$(jq -r 'select(.event == "syscall" and .action == "SCMP_ACT_ERRNO") | .tid' "$LOGS/$ID.jsonl" | wc -l)
+check "$RT: octrace_denials_total 9, the audit log's ERRNO events ($n_denied)" \
+	[ "$(value "$(series octrace_denials_total)")" = 9 ] && [ "$n_denied" = 9 ]
+n_syscalls=$(jq -r 'select(.event == "syscall") | .tid' "$LOGS/$ID.jsonl" | wc -l)
+check "$RT: every acted-on stop timed: octrace_stop_seconds_count = $n_syscalls syscall events" \
+	[ "$(value "$(series octrace_stop_seconds_count)")" = "$n_syscalls" ]
+inf=$(series octrace_stop_seconds_bucket)
+inf=${inf%\}},le=\"+Inf\"} # node_exporter writes a bucket's "le" last
+check "$RT: the histogram's +Inf bucket is its count" [ "$(value "$inf")" = "$n_syscalls" ]
+check "$RT: audit events: written = the log's $(wc -l <"$LOGS/$ID.jsonl") lines, 0 suppressed" \
+	[ "$(value "$(series octrace_audit_events_total 'result="suppressed"')")" = 0 ]
+check "$RT: octrace_info has mode enforce" [ "$(value "$(series octrace_info 'mode="enforce"')")" = 1 ]
+check "$RT: $ID.prom is 0644 in DIR, no temporary file beside it" \
+	[ "$(stat -c %a "$FILE" 2>&1)" = 644 ] && [ "$(ls -A "$MDIR")" = "$ID.prom" ]
+check "$RT: every read of the file was whole ($torn torn)" [ "$torn" = 0 ]
+
+echo go >"$ROOTFS/tmp/metrics.go"
+exec {ready}<&-
+settle
+check "$RT: the container ended, status 0" [ "$(log_status "$ID")" = 0 ]
+rt delete --force "$ID" >/dev/null 2>&1
+check "$RT: after the teardown $ID.prom is gone" [ ! -e "$FILE" ]
+SCRAPE=$(scrape)
+check "$RT: and node_exporter no longer shows the container" \
+	[ "$(value "$(series octrace_info 'mode="enforce"')")" = none ] &&
+	[ "$(value node_textfile_scrape_error)" = 0 ]
+
+# --metrics-dir none: no file anywhere the hook could have written one
+bundle m2 "${admin[@]}" --hook-arg=--metrics-dir=none -- /bin/integ-prog probe 0
+run metrics-$RT-2 m2
+check "$RT, --metrics-dir none: the container ran (status $status), no file" \
+	[ "$status" = 0 ] && [ -z "$(ls -A "$MDIR")" ] && [ ! -e "/run/octrace/metrics/metrics-$RT-2.prom" ]
+stop_exporter
+check "$RT: nothing left" clean
+finish
