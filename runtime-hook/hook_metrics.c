@@ -22,6 +22,24 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* node_exporter reads DIR as its own user (Debian's: prometheus). /run/octrace is octrace's,
+ * made 0700 by whichever of its directories came first (the policy cache, the records; each
+ * 0700 itself): for DIR inside it, others may pass through it (0711), never list it. */
+static void let_through(const char *dir_path)
+{
+	cleanup_free char *copy = strdup(dir_path);
+	const char *parent = copy ? dirname(copy) : NULL;
+	struct stat st;
+
+	if (parent == NULL || strcmp(parent, HOOK_RUN_DIR) != 0 ||
+	    lstat(parent, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 0011) == 0011)
+		return;
+	if (chmod(parent, (st.st_mode & 07777) | 0011) < 0)
+		log_warn("metrics: %s: cannot let node_exporter through (chmod o+x): %s", parent,
+			 strerror(errno));
+}
+
 int hook_metrics_open(const char *dir_path, const char *id, struct hook_metrics *m,
 		      struct oci_error **err)
 {
@@ -38,11 +56,12 @@ int hook_metrics_open(const char *dir_path, const char *id, struct hook_metrics 
 		 * boot */
 		cleanup_free char *parent = strdup(dir_path);
 
-		if (parent && mkdir(dirname(parent), 0755) < 0 && errno != EEXIST)
+		if (parent && mkdir(dirname(parent), 0711) < 0 && errno != EEXIST)
 			log_debug("metrics: %s: %s", parent, strerror(errno));
 		if (mkdir(dir_path, 0755) == 0 || errno == EEXIST)
 			m->dir = open(dir_path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	}
+	let_through(dir_path);
 	if (m->dir < 0)
 		return oci_fail(err, errno, "metrics directory %s: %s", dir_path, strerror(errno));
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {

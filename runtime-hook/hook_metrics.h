@@ -12,7 +12,8 @@
 #include "error.h"
 #include "hook_logs.h"
 
-#define HOOK_DEFAULT_METRICS_DIR "/run/octrace/metrics"
+#define HOOK_RUN_DIR "/run/octrace"
+#define HOOK_DEFAULT_METRICS_DIR HOOK_RUN_DIR "/metrics"
 
 struct hook_metrics {
 	int dir; /* DIR, or -1: no metrics */

@@ -29,7 +29,7 @@ cat >"$TMP/policy.json" <<'EOF'
 }
 EOF
 admin=(--hook-arg=--policy="$TMP/policy.json" --hook-arg=--audit-level=traced
-	--hook-arg=--metrics-dir="$MDIR")
+	--hook-arg=--metrics-dir="$MDIR") # (m3 takes the first two)
 pod=(--annotation io.kubernetes.cri.sandbox-name=web-7d4
 	--annotation io.kubernetes.cri.sandbox-namespace=shop)
 # 3 chdir (logged), 7 + 1 getpgid and 1 mkdirat (denied); then "ready" and wait for "go"
@@ -63,7 +63,7 @@ until_ok() {
 	local end=$((SECONDS + $1))
 	shift
 	until "$@"; do
-		[ $SECONDS -ge $end ] && return 1
+		[ "$SECONDS" -ge "$end" ] && return 1
 		sleep 0.1
 	done
 }
@@ -107,7 +107,9 @@ settled() {
 
 bundle m1 "${admin[@]}" "${pod[@]}" -- "${workload[@]}"
 mkfifo "$ROOTFS/tmp/metrics.ready" "$ROOTFS/tmp/metrics.go" || exit 99
-exec {ready}<>"$ROOTFS/tmp/metrics.ready"
+# both fifos held open here (read-write: opening never blocks): "go" waits in the pipe until
+# the container reads it
+exec {ready}<>"$ROOTFS/tmp/metrics.ready" {go}<>"$ROOTFS/tmp/metrics.go"
 line=
 if create_start "$ID" m1; then
 	read -r -t 30 -u "$ready" line
@@ -132,7 +134,7 @@ n_syscalls=$(jq -r 'select(.event == "syscall") | .tid' "$LOGS/$ID.jsonl" | wc -
 check "$RT: every acted-on stop timed: octrace_stop_seconds_count = $n_syscalls syscall events" \
 	[ "$(value "$(series octrace_stop_seconds_count)")" = "$n_syscalls" ]
 inf=$(series octrace_stop_seconds_bucket)
-inf=${inf%\}},le=\"+Inf\"} # node_exporter writes a bucket's "le" last
+inf="${inf%\}},le=\"+Inf\"}" # node_exporter writes a bucket's "le" last
 check "$RT: the histogram's +Inf bucket is its count" [ "$(value "$inf")" = "$n_syscalls" ]
 check "$RT: audit events: written = the log's $(wc -l <"$LOGS/$ID.jsonl") lines, 0 suppressed" \
 	[ "$(value "$(series octrace_audit_events_total 'result="suppressed"')")" = 0 ]
@@ -141,9 +143,9 @@ check "$RT: $ID.prom is 0644 in DIR, no temporary file beside it" \
 	[ "$(stat -c %a "$FILE" 2>&1)" = 644 ] && [ "$(ls -A "$MDIR")" = "$ID.prom" ]
 check "$RT: every read of the file was whole ($torn torn)" [ "$torn" = 0 ]
 
-echo go >"$ROOTFS/tmp/metrics.go"
-exec {ready}<&-
+echo go >&"$go"
 settle
+exec {ready}<&- {go}<&-
 check "$RT: the container ended, status 0" [ "$(log_status "$ID")" = 0 ]
 rt delete --force "$ID" >/dev/null 2>&1
 check "$RT: after the teardown $ID.prom is gone" [ ! -e "$FILE" ]
@@ -152,9 +154,35 @@ check "$RT: and node_exporter no longer shows the container" \
 	[ "$(value "$(series octrace_info 'mode="enforce"')")" = none ] &&
 	[ "$(value node_textfile_scrape_error)" = 0 ]
 
+# The default directory, /run/octrace/metrics: readable by node_exporter's unprivileged user
+# (here nobody) through /run/octrace, while the container runs; gone after.
+ID3=metrics-$RT-3
+bundle m3 "${admin[@]:0:2}" -- sh -c \
+	'echo ready >/tmp/metrics.ready && read x </tmp/metrics.go; exit 0'
+# both fifos held open here (read-write: opening never blocks): "go" waits in the pipe until
+# the container reads it
+exec {ready}<>"$ROOTFS/tmp/metrics.ready" {go}<>"$ROOTFS/tmp/metrics.go"
+line=
+if create_start "$ID3" m3; then
+	read -r -t 30 -u "$ready" line
+fi
+# as_nobody_reads: uid 65534 reads the file whole
+as_nobody_reads() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups cat "/run/octrace/metrics/$ID3.prom" 2>/dev/null |
+		grep -q "^octrace_stop_seconds_count{container=\"$ID3\","
+}
+check "$RT, default --metrics-dir: /run/octrace/metrics/$ID3.prom readable by uid 65534 (\"$line\")" \
+	until_ok 20 as_nobody_reads
+echo go >&"$go"
+settle
+exec {ready}<&- {go}<&-
+rt delete --force "$ID3" >/dev/null 2>&1
+check "$RT, default --metrics-dir: the file is gone after the teardown" \
+	[ ! -e "/run/octrace/metrics/$ID3.prom" ]
+
 # --metrics-dir none: no file anywhere the hook could have written one
 bundle m2 "${admin[@]}" --hook-arg=--metrics-dir=none -- /bin/integ-prog probe 0
-run metrics-$RT-2 m2
+run "metrics-$RT-2" m2
 check "$RT, --metrics-dir none: the container ran (status $status), no file" \
 	[ "$status" = 0 ] && [ -z "$(ls -A "$MDIR")" ] && [ ! -e "/run/octrace/metrics/metrics-$RT-2.prom" ]
 stop_exporter
