@@ -7,10 +7,14 @@
 # mkdirat (1) and the logged chdir (SCMP_ACT_LOG) equal the counts of the audit log's events;
 # denials, audit events written and the stop histogram's count agree with the log too; the
 # pod's labels are there; every read of the file is whole (it is renamed into place) and no
-# temporary file is left. After the container ends the file is gone. With --metrics-dir
-# none nothing is written.
+# temporary file is left. After the container ends the file is gone. The default directory
+# is readable by an unprivileged user; a process joining the container (octrace-runtime
+# exec) is counted as the audit log's join; with --metrics-dir none nothing is written.
 # shellcheck source=lib.sh
+# Usage: t-metrics.sh RUNTIME HOOK PROG none OCTRACE-RUNTIME.
 . "$(dirname "$0")/lib.sh"
+WRAPPER=${5:-none}
+[ "$WRAPPER" = none ] || WRAPPER=$(realpath -e "$WRAPPER")
 setup
 command -v jq >/dev/null || skip_all "jq is not installed (apt-get install jq)"
 NODE_EXPORTER=$(command -v prometheus-node-exporter) ||
@@ -179,6 +183,55 @@ exec {ready}<&- {go}<&-
 rt delete --force "$ID3" >/dev/null 2>&1
 check "$RT, default --metrics-dir: the file is gone after the teardown" \
 	[ ! -e "/run/octrace/metrics/$ID3.prom" ]
+
+# A process that joins the container (octrace-runtime exec): octrace_joins_total is the audit
+# log's join events, and its denied getpgid is counted.
+if [ "$WRAPPER" = none ]; then
+	check "$RT, joins: octrace-runtime (the test's 5th argument) was built" false
+else
+	ID4=metrics-$RT-4
+	jq -n --arg rt "$RT" --arg hook "$HOOK" --arg policy "$TMP/policy.json" --arg logs "$LOGS" \
+		--arg mdir "$MDIR" '{runtime: $rt, trace: "all", hook: {path: $hook,
+			args: ["octrace-hook", "--policy", $policy, "--log-dir", $logs,
+				"--audit-level", "traced", "--metrics-dir", $mdir]}}' >"$TMP/runtime.json"
+	wenv=(env "OCTRACE_INTEG_TAG=$TAG" "OCTRACE_RUNTIME_CONFIG=$TMP/runtime.json")
+	W_CMD=("$WRAPPER" "${RT_CMD[@]:1}")
+	if [ "$RT" = crun ]; then
+		W_CG_CMD=(unshare -m sh -c 'umount -l /sys/fs/cgroup &&
+			mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "${W_CMD[@]}")
+	else
+		W_CG_CMD=("${W_CMD[@]}")
+	fi
+	bundle m4 --no-hook -- sh -c 'echo ready >/tmp/metrics.ready && read x </tmp/metrics.go; exit 0'
+	exec {ready}<>"$ROOTFS/tmp/metrics.ready" {go}<>"$ROOTFS/tmp/metrics.go"
+	line=
+	if "${wenv[@]}" timeout -k 5 60 "${W_CG_CMD[@]}" create --bundle "$TMP/m4" "$ID4" \
+		>"$TMP/m4/out" 2>"$TMP/m4/err" </dev/null &&
+		"${wenv[@]}" timeout -k 5 60 "${W_CMD[@]}" start "$ID4" 2>>"$TMP/m4/err"; then
+		read -r -t 30 -u "$ready" line
+	fi
+	"${wenv[@]}" timeout -k 5 60 "${W_CMD[@]}" exec "$ID4" /bin/integ-prog probe 5 \
+		>"$TMP/m4/exec.out" 2>&1 </dev/null
+	st=$?
+	check "$RT, joins: the exec'd probe was denied (status $st, \"$line\")" [ "$st" = 5 ] &&
+		[ "$(cat "$TMP/m4/exec.out")" = "getpgid: -1 errno 42
+mkdirat: -1 errno 13" ]
+	# joined: the file shows the join and the probe's getpgid, as the audit log does
+	joined() {
+		local f
+		f=$(cat "$MDIR/$ID4.prom" 2>/dev/null) || return 1
+		[ "$(sed -n 's/^octrace_joins_total{.*} //p' <<<"$f")" = 1 ] &&
+			[ "$(sed -n 's/^octrace_syscalls_total{.*,syscall="getpgid",action="SCMP_ACT_ERRNO"} //p' <<<"$f")" = 1 ] &&
+			[ "$(grep -c '"event":"join"' "$LOGS/$ID4.jsonl")" = 1 ]
+	}
+	check "$RT, joins: octrace_joins_total 1, the audit log's one join; its getpgid counted" \
+		until_ok 20 joined
+	echo go >&"$go"
+	settle
+	exec {ready}<&- {go}<&-
+	rt delete --force "$ID4" >/dev/null 2>&1
+	check "$RT, joins: the file is gone after the teardown" [ ! -e "$MDIR/$ID4.prom" ]
+fi
 
 # --metrics-dir none: no file anywhere the hook could have written one
 bundle m2 "${admin[@]}" --hook-arg=--metrics-dir=none -- /bin/integ-prog probe 0
