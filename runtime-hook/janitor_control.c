@@ -157,6 +157,7 @@ void control_serve(struct janitor_control *c, pid_t tracer)
 	cleanup_close int tracer_fd = (int)syscall(SYS_pidfd_open, tracer, 0);
 	struct sigaction sa = { .sa_handler = on_hup };
 	sigset_t blocked, during;
+	bool metrics_open = true;
 
 	if (tracer_fd < 0)
 		return; /* the caller's waitpid() still reaps it */
@@ -167,11 +168,12 @@ void control_serve(struct janitor_control *c, pid_t tracer)
 	sigprocmask(SIG_BLOCK, &blocked, &during);
 	sigdelset(&during, SIGHUP);
 	for (;;) {
-		struct pollfd p[3] = { { .fd = tracer_fd, .events = POLLIN },
+		struct pollfd p[4] = { { .fd = tracer_fd, .events = POLLIN },
 				       { .fd = c->chan, .events = POLLIN },
-				       { .fd = c->listener.fd, .events = POLLIN } };
+				       { .fd = c->listener.fd, .events = POLLIN },
+				       { .fd = metrics_open ? c->metrics->sock : -1, .events = POLLIN } };
 		char answer[RELOAD_MSG_MAX];
-		int rc = ppoll(p, 3, NULL, &during);
+		int rc = ppoll(p, 4, NULL, &during);
 
 		if (hup) {
 			hup = 0;
@@ -196,6 +198,8 @@ void control_serve(struct janitor_control *c, pid_t tracer)
 		}
 		if (p[2].revents)
 			serve_client(c, tracer_fd);
+		if (p[3].revents && hook_metrics_receive(c->metrics) < 0)
+			metrics_open = false;
 	}
 	sigprocmask(SIG_UNBLOCK, &blocked, NULL);
 }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "hook_metrics.h"
 #include "join.h"
 
 struct janitor_control {
@@ -20,11 +21,14 @@ struct janitor_control {
 	struct join_service listener; /* KEY.ctl (only its socket: no doorbell) */
 	const char *policy_path; /* NULL: the container runs without a policy */
 	const char *name; /* the container, for log lines (escaped) */
+	struct hook_metrics *metrics; /* the metrics file the janitor writes (its socket polled
+				       * here too); never NULL */
 };
 
 /* Listen on `path`. On failure reloads are served on SIGHUP only. */
 int control_listen(struct janitor_control *c, const char *path, struct oci_error **err);
-/* Serve reloads until the tracer (`tracer`, the janitor's child) exits; the caller reaps it. */
+/* Serve reloads, and write the metrics the tracer sends, until the tracer (`tracer`, the
+ * janitor's child) exits; the caller reaps it. */
 void control_serve(struct janitor_control *c, pid_t tracer);
 /* Close and remove the socket file if it is still ours. */
 void control_close(struct janitor_control *c);

@@ -30,7 +30,7 @@ static const char *const allowed[] = {
 	"getppid", "getuid", "geteuid", "getgid", "getegid", "mmap", "munmap", "mprotect",
 	"mremap", "brk", "madvise", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
 	"sigaltstack", "restart_syscall", "clock_gettime", "clock_nanosleep", "nanosleep",
-	"gettimeofday", "getrandom", "sched_yield", "sched_getaffinity", "prctl",
+	"gettimeofday", "getrandom", "setitimer", "sched_yield", "sched_getaffinity", "prctl",
 	/* the sanitizers (ASan/LSan/UBSan builds) */
 	"getrlimit", "prlimit64", "setrlimit", "uname", "pipe2", "sysinfo", "getresuid",
 	"getresgid",

@@ -20,6 +20,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "metrics.h"
 #include "procfs.h"
 #include "reload.h"
 #include "session.h"
@@ -205,6 +206,7 @@ static void serve(struct session *s)
 		if (seize_peer(s, conn, &pid, &err) < 0) {
 			log_warn("container %s: process %d may not join: %s", s->joins->name, pid,
 				 err->msg);
+			metrics_failure(s->metrics, METRICS_JOIN_REFUSED);
 			reply(conn, err->msg);
 			continue;
 		}

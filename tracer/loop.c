@@ -16,6 +16,7 @@
 #include "inject.h"
 #include "join.h"
 #include "log.h"
+#include "metrics.h"
 #include "observe.h"
 #include "procfs.h"
 #include "reload.h"
@@ -188,6 +189,7 @@ static void arm_in_kernel(struct session *s, struct tracee *t)
 	}
 	log_warn("process %d: enforce-mode filter not installed (%s): killed", t->tid,
 		 err ? err->msg : "?");
+	metrics_failure(s->metrics, METRICS_FILTER_NOT_INSTALLED);
 	kill(t->tid, SIGKILL);
 }
 
@@ -288,6 +290,7 @@ void session_dispatch(struct session *s, const struct report *r, bool hold_inter
 	rs = hold_interrupts && held_by_attach(r) ? HOLD : on_stop(s, t, r, former);
 	if (rs.op == RESTART_RESUME)
 		tracee_resume(s, t, rs.sig);
+	metrics_resumed(s->metrics); /* the time of a stop whose syscall was counted */
 }
 
 static void kill_one(struct tracee *t, void *data)
@@ -452,6 +455,7 @@ void session_loop(struct session *s)
 		n = next_batch(s, batch, (int)N_ELEMENTS(batch));
 		if (n == 0)
 			return;
+		metrics_batch(s->metrics);
 		dispatch_batch(s, batch, n);
 	}
 }

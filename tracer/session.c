@@ -32,6 +32,7 @@ void session_start(struct session *s, const struct session_config *c)
 	s->arm_filter = c->mode == MODE_ENFORCE ? c->arm_filter : NULL;
 	s->audit = c->audit;
 	s->profile = c->profile;
+	s->metrics = c->metrics;
 	s->learn_filter = c->profile ? c->learn_filter : NULL;
 	s->learn_arm_filter = s->learn_filter ? c->learn_arm_filter : NULL;
 	/* learning without the learning filter stops at every syscall's entry */

@@ -14,6 +14,7 @@
 #include "tracee.h"
 
 struct audit;
+struct metrics;
 struct profile;
 struct reload_channel;
 
@@ -49,6 +50,7 @@ struct session {
 	struct summary summary;
 	struct audit *audit; /* borrowed; NULL: no audit log */
 	struct profile *profile; /* borrowed; NULL: no profile is learnt */
+	struct metrics *metrics; /* borrowed; NULL: no metrics (metrics.h) */
 	const struct oci_filter *learn_filter; /* borrowed; learning with one stop per syscall:
 						* injected at the attach in place of `filter`
 						* (learn.h); NULL: learning at entry stops */
@@ -78,6 +80,7 @@ struct session_config {
 	const struct oci_filter *arm_filter; /* borrowed; may be NULL */
 	struct audit *audit; /* borrowed; may be NULL */
 	struct profile *profile; /* borrowed; may be NULL */
+	struct metrics *metrics; /* borrowed; may be NULL */
 	const struct oci_filter *learn_filter, *learn_arm_filter; /* borrowed; may be NULL */
 	struct reload_channel *reload; /* borrowed; may be NULL */
 	pid_t root;
