@@ -35,6 +35,7 @@
 #include "cleanup.h"
 #include "inject.h"
 #include "log.h"
+#include "metrics.h"
 #include "procfs.h"
 
 /* Rounds of "let the vfork children go" before giving up on a tree that keeps vforking. */
@@ -718,6 +719,7 @@ int attach_restack(struct session *s, const struct oci_filter *filter, unsigned 
 					 s->mode == MODE_ENFORCE ? ": killed" : "");
 				if (s->mode == MODE_ENFORCE)
 					kill(g->tgid, SIGKILL);
+				metrics_failure(s->metrics, METRICS_FILTER_NOT_INSTALLED);
 				res->failed++;
 			}
 			tracee_for_each(&s->tasks, mark_restacked, &m);

@@ -152,6 +152,14 @@ void metrics_join(struct metrics *m)
 	}
 }
 
+void metrics_reload(struct metrics *m, enum metrics_reload result)
+{
+	if (m && result <= METRICS_RELOAD_REFUSED) {
+		m->reloads[result]++;
+		m->changes++;
+	}
+}
+
 void metrics_failure(struct metrics *m, enum metrics_failure what)
 {
 	if (m && what < METRICS_FAILURE_COUNT) {
@@ -354,6 +362,14 @@ size_t metrics_render(struct metrics *m, char *buf, size_t size)
 	    m->labels, m->failures[METRICS_JOIN_REFUSED]);
 	put(&o, "octrace_attach_failures_total{%s,reason=\"filter_not_installed\"} %" PRIu64 "\n",
 	    m->labels, m->failures[METRICS_FILTER_NOT_INSTALLED]);
+	family(&o, "octrace_policy_reloads_total", "counter",
+	       "Policy reloads (octrace reload --container, SIGHUP): applied, unchanged, refused.");
+	put(&o, "octrace_policy_reloads_total{%s,result=\"applied\"} %" PRIu64 "\n", m->labels,
+	    m->reloads[METRICS_RELOAD_APPLIED]);
+	put(&o, "octrace_policy_reloads_total{%s,result=\"unchanged\"} %" PRIu64 "\n", m->labels,
+	    m->reloads[METRICS_RELOAD_UNCHANGED]);
+	put(&o, "octrace_policy_reloads_total{%s,result=\"refused\"} %" PRIu64 "\n", m->labels,
+	    m->reloads[METRICS_RELOAD_REFUSED]);
 	family(&o, "octrace_audit_events_total", "counter",
 	       "Audit log events written, and dropped by the rate limit (suppressed).");
 	put(&o, "octrace_audit_events_total{%s,result=\"written\"} %" PRIu64 "\n", m->labels,

@@ -32,7 +32,8 @@
 enum metrics_failure {
 	METRICS_JOIN_REFUSED, /* a process asked to join the container and was refused */
 	METRICS_FILTER_NOT_INSTALLED, /* a process whose enforce-mode filter could not be
-				       * installed at its arming exec (it is killed) */
+				       * installed at its arming exec, or a reloaded policy's on it
+				       * (it is killed in enforce mode) */
 	METRICS_FAILURE_COUNT,
 };
 
@@ -51,6 +52,7 @@ struct metrics {
 	size_t used;
 	uint64_t other[METRICS_ACTIONS]; /* keys that found the table full */
 	uint64_t denials, joins, failures[METRICS_FAILURE_COUNT];
+	uint64_t reloads[3]; /* policy reloads: applied, unchanged, refused (tracer/reload.h) */
 	uint64_t audit_written, audit_suppressed;
 	uint64_t buckets[METRICS_BUCKETS]; /* per bucket, not cumulative */
 	uint64_t stops, stop_ns;
@@ -77,6 +79,8 @@ void metrics_free(struct metrics *m);
 void metrics_syscall(struct metrics *m, uint32_t arch, int nr, enum oci_action action,
 		     bool denied);
 void metrics_join(struct metrics *m);
+enum metrics_reload { METRICS_RELOAD_APPLIED, METRICS_RELOAD_UNCHANGED, METRICS_RELOAD_REFUSED };
+void metrics_reload(struct metrics *m, enum metrics_reload result);
 void metrics_failure(struct metrics *m, enum metrics_failure what);
 void metrics_audit(struct metrics *m, uint64_t written, uint64_t suppressed);
 /* A batch of reports arrived; its stops counted by metrics_syscall() are timed from now to

@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "io.h"
 #include "log.h"
+#include "metrics.h"
 #include "session.h"
 #include "summary.h"
 #include "xalloc.h"
@@ -179,6 +180,7 @@ static void refuse(struct session *s, const char *why)
 {
 	log_warn("container %s: policy reload refused: %s; the policy in force stays",
 		 s->reload->name, why);
+	metrics_reload(s->metrics, METRICS_RELOAD_REFUSED);
 	event(s, "refused", NULL, why);
 	send_text(s->reload, "error %s", why);
 }
@@ -242,6 +244,7 @@ static void apply(struct session *s, int fd)
 		oci_policy_free(p);
 		log_info("container %s: policy reload: %s unchanged", rc->name, s->policy->source);
 		event(s, "unchanged", NULL, NULL);
+		metrics_reload(s->metrics, METRICS_RELOAD_UNCHANGED);
 		send_text(rc, "ok %s unchanged", s->policy->source);
 		return;
 	}
@@ -267,6 +270,7 @@ static void apply(struct session *s, int fd)
 		 "processes, %zu more at their next stop, %zu failed",
 		 rc->name, p->source, p->n_rules, rr.processes, rr.deferred, rr.failed);
 	event(s, "applied", &rr, err ? err->msg : NULL);
+	metrics_reload(s->metrics, METRICS_RELOAD_APPLIED);
 	send_text(rc, "ok %s: filter stacked on %zu processes (%zu deferred, %zu failed)",
 		  p->source, rr.processes, rr.deferred, rr.failed);
 }

@@ -18,6 +18,7 @@
 #   5b. the same policy again: "unchanged", nothing stacked
 #   6. the audit log: policy_reload events applied, applied, refused, applied, unchanged,
 #      getsid events with errno 71 from the init and the old child; it passes audit-validate
+#   6b. the metrics file counts the reloads and the process that could not take the filter
 #   7. `octrace reload` of a container octrace does not trace: exit 125
 #   8. complain mode: after a tightening reload nothing is denied, and the init, its thread's
 #      process, the vfork and stopped processes and new children record getsid as "would"
@@ -166,8 +167,22 @@ if create_start "$id" "$id"; then
 	fi
 	$good || show "$LOGS/$id.log"
 	check "6. audit: policy_reload applied, applied, refused, applied, unchanged (vfork and stopped processes deferred); getsid denials audited; valid" $good
+	# the metrics file (written by the janitor at most once a second)
+	prom=/run/octrace/metrics/$id.prom
+	want='applied 3|filter_not_installed 1|refused 1|unchanged 1'
+	got=
+	for i in $(seq 1 300); do
+		got=$(awk '/^octrace_policy_reloads_total/ { sub(/.*result="/, ""); sub(/"}/, ""); print }
+			/^octrace_attach_failures_total.*filter_not_installed/ { print "filter_not_installed " $NF }' \
+			"$prom" 2>/dev/null | sort | paste -sd '|')
+		[ "$got" = "$want" ] && break
+		sleep 0.02
+	done
+	[ "$got" = "$want" ] || show "$prom"
+	check "6b. metrics: reloads applied 3, unchanged 1, refused 1; 1 filter not installed ($got)" \
+		test "$got" = "$want"
 else
-	for i in 1 2 3 4 5 6; do not_ok "$i. (the container did not start)"; done
+	for i in 1 2 3 4 5 6 6b; do not_ok "$i. (the container did not start)"; done
 fi
 exec {lines_fd}>&-
 rt kill "$id" KILL 2>/dev/null
