@@ -33,10 +33,17 @@
  * goes to the newer filter: a container's own profile with SCMP_ACT_TRACE(errno) (small
  * numbers) must not be mistaken for one of our slots. */
 #define OCI_TRACE_DATA_BASE 0x8000
-/* TRACE data of a policy's tracer form that a runtime installs (oci_policy_to_tracer_json()):
- * never one of the filter's slots or guards. */
+/* TRACE data of the filter a runtime installs for octrace, a policy's tracer form
+ * (oci_policy_to_tracer_json()) or exec barrier (oci_policy_to_barrier_json()): never one
+ * of the filter's slots or guards. */
 #define OCI_TRACE_DATA_RUNTIME 0x7000
 #define OCI_TRACE_DATA_RUNTIME_N 0xf00
+
+static inline bool oci_trace_data_is_runtime(uint32_t data)
+{
+	return data >= OCI_TRACE_DATA_RUNTIME &&
+	       data < OCI_TRACE_DATA_RUNTIME + OCI_TRACE_DATA_RUNTIME_N;
+}
 #define OCI_MAX_SLOTS (0x10000 - OCI_TRACE_DATA_BASE)
 /* TRACE data of a learning filter (oci_filter_to_learn()): a syscall the policy allows, which
  * stops only so that `--profile-out` sees it. Below the runtime's, guards' and slots' data. */
