@@ -38,12 +38,6 @@
  * of the filter's slots or guards. */
 #define OCI_TRACE_DATA_RUNTIME 0x7000
 #define OCI_TRACE_DATA_RUNTIME_N 0xf00
-
-static inline bool oci_trace_data_is_runtime(uint32_t data)
-{
-	return data >= OCI_TRACE_DATA_RUNTIME &&
-	       data < OCI_TRACE_DATA_RUNTIME + OCI_TRACE_DATA_RUNTIME_N;
-}
 #define OCI_MAX_SLOTS (0x10000 - OCI_TRACE_DATA_BASE)
 /* TRACE data of a learning filter (oci_filter_to_learn()): a syscall the policy allows, which
  * stops only so that `--profile-out` sees it. Below the runtime's, guards' and slots' data. */
@@ -54,6 +48,12 @@ enum oci_compile_mode {
 	OCI_COMPILE_TRACER,
 	OCI_COMPILE_ENFORCE,
 };
+
+static inline bool oci_trace_data_is_runtime(uint32_t data)
+{
+	return data >= OCI_TRACE_DATA_RUNTIME &&
+	       data < OCI_TRACE_DATA_RUNTIME + OCI_TRACE_DATA_RUNTIME_N;
+}
 
 /* Tracer modes: ENFORCE and TRACER. */
 static inline bool oci_compile_mode_traces(enum oci_compile_mode m)
