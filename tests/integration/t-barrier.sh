@@ -73,12 +73,12 @@ start() {
 }
 # ask ID WHAT...: one line per WHAT to the init; prints its answers, one line each.
 ask() {
-	local id=$1 what have i
+	local id=$1 what have
 	shift
 	for what in "$@"; do
 		have=$(wc -l <"$TMP/$id/out")
 		echo "$what" >&"$fifo_fd"
-		for i in $(seq 1 500); do
+		for _ in $(seq 1 500); do
 			[ "$(wc -l <"$TMP/$id/out")" -gt "$have" ] && break
 			sleep 0.02 # the container's stdout is a file: polled
 		done
