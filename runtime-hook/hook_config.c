@@ -74,6 +74,10 @@ static const char usage_text[] =
 	HOOK_ANNOTATION_LOG "=NAME (with --allow-log-name). Names are [A-Za-z0-9][A-Za-z0-9._-]*;\n"
 	"a path, or what the admin does not allow, is refused and the container does not start.\n"
 	"\n"
+	"The daemon re-reads the policy file (live policy) on SIGHUP or `octrace reload\n"
+	"--container ID`: rules that tighten apply to every process at once; an invalid policy\n"
+	"is refused and the one in force stays.\n"
+	"\n"
 	"Before attaching, the daemon proves that the state's pid is the container's init: a\n"
 	"child of the runtime that runs the hook, started after it, in the namespaces config.json\n"
 	"asks for (pid 1 of a new pid namespace), or the start fails.\n";

@@ -167,6 +167,13 @@ static bool runtime_copy(uint32_t data)
 	return oci_trace_data_is_runtime(data);
 }
 
+/* The data of a filter of octrace's that a policy reload replaced (tracer/reload.h): it still
+ * stops what the old policy acted on, and the new one may allow it now (§27). */
+static bool older_own_data(const struct session *s, uint32_t data)
+{
+	return data >= OCI_TRACE_DATA_BASE && data < s->own_data_end;
+}
+
 static void set_guard(struct decision *d, enum oci_guard g)
 {
 	d->guard = g;
@@ -188,7 +195,8 @@ void enforce_decide(const struct session *s, const struct tracee *t,
 	if (g != OCI_GUARD_NONE)
 		set_guard(d, g);
 	else if (d->action == OCI_ACT_ALLOW && !runtime_copy(info->seccomp.ret_data) &&
-		 !learn_stop_data(s, info->seccomp.ret_data))
+		 !learn_stop_data(s, info->seccomp.ret_data) &&
+		 !older_own_data(s, info->seccomp.ret_data))
 		set_guard(d, OCI_GUARD_OWN_TRACE);
 }
 

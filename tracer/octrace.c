@@ -13,6 +13,7 @@
 
 #include "attach.h"
 #include "reattach.h"
+#include "reload_client.h"
 #include "audit.h"
 #include "caps.h"
 #include "cleanup.h"
@@ -49,6 +50,7 @@ static const char usage_text[] =
 	"Usage: octrace run [OPTIONS] [--] CMD [ARGS...]\n"
 	"       octrace attach [OPTIONS] PID\n"
 	"       octrace attach --container ID [--runtime runc|crun] [--root DIR]\n"
+	"       octrace reload --container ID [--root DIR]\n"
 	"       octrace check POLICY\n"
 	"       octrace profile merge PROFILE...\n"
 	"       octrace --version\n"
@@ -62,6 +64,9 @@ static const char usage_text[] =
 	"`attach --container` traces a running container again whose octrace daemon died\n"
 	"(complain or trace mode), with its own octrace-hook's policy, mode and logs: the\n"
 	"runtime (default runc, --root as given to it) names its bundle and init.\n"
+	"`reload --container` makes the daemon of a traced container re-read its policy file\n"
+	"(as SIGHUP to the daemon does): rules that tighten apply to every process at once, an\n"
+	"invalid policy is refused and the one in force stays (exit status 1).\n"
 	"\n"
 	"Options:\n"
 	"  -p, --policy FILE  the policy to enforce (default: none; trace only)\n"
@@ -512,6 +517,8 @@ int main(int argc, char **argv)
 
 	if (reattach_requested(argc, argv))
 		return reattach_main(argc, argv);
+	if (reload_client_requested(argc, argv))
+		return reload_client_main(argc, argv);
 	rc = parse_args(argc, argv, &o);
 
 	if (rc != 0)

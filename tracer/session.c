@@ -39,7 +39,9 @@ void session_start(struct session *s, const struct session_config *c)
 			   (c->audit && audit_level(c->audit) == AUDIT_ALL);
 	s->detach_on_stop = c->detach_on_stop;
 	s->forward_stop = c->forward_stop;
-	session_install_signal_handlers();
+	s->reload = c->reload;
+	s->hup_reloads = c->reload != NULL;
+	session_install_signal_handlers(s->hup_reloads);
 	/* an audit log on a pipe with no reader: EPIPE, not death. Set in the tracer only: a
 	 * command it starts keeps the disposition it was given. */
 	signal(SIGPIPE, SIG_IGN);
