@@ -33,8 +33,9 @@
  * goes to the newer filter: a container's own profile with SCMP_ACT_TRACE(errno) (small
  * numbers) must not be mistaken for one of our slots. */
 #define OCI_TRACE_DATA_BASE 0x8000
-/* TRACE data of a policy's tracer form that a runtime installs (oci_policy_to_tracer_json()):
- * never one of the filter's slots or guards. */
+/* TRACE data of the filter a runtime installs for octrace, a policy's tracer form
+ * (oci_policy_to_tracer_json()) or exec barrier (oci_policy_to_barrier_json()): never one
+ * of the filter's slots or guards. */
 #define OCI_TRACE_DATA_RUNTIME 0x7000
 #define OCI_TRACE_DATA_RUNTIME_N 0xf00
 #define OCI_MAX_SLOTS (0x10000 - OCI_TRACE_DATA_BASE)
@@ -47,6 +48,12 @@ enum oci_compile_mode {
 	OCI_COMPILE_TRACER,
 	OCI_COMPILE_ENFORCE,
 };
+
+static inline bool oci_trace_data_is_runtime(uint32_t data)
+{
+	return data >= OCI_TRACE_DATA_RUNTIME &&
+	       data < OCI_TRACE_DATA_RUNTIME + OCI_TRACE_DATA_RUNTIME_N;
+}
 
 /* Tracer modes: ENFORCE and TRACER. */
 static inline bool oci_compile_mode_traces(enum oci_compile_mode m)

@@ -158,14 +158,13 @@ static enum oci_guard guard_for(const struct session *s, const struct tracee *t,
 	return g;
 }
 
-/* The data of the policy's tracer form, which octrace-runtime has the runtime install: a
- * stop from it is the policy's own (it traces only what the policy denies), never a
- * tracee's TRACE to be answered ENOSYS. (A tracee can forge this data too: it then gets a
- * syscall the policy allows, nothing more.) */
+/* The data of the filter octrace-runtime has the runtime install (the policy's exec barrier
+ * or tracer form): a stop from it is octrace's own, never a tracee's TRACE to be answered
+ * ENOSYS. (A tracee can forge this data too: it then gets a syscall the policy allows,
+ * nothing more.) */
 static bool runtime_copy(uint32_t data)
 {
-	return data >= OCI_TRACE_DATA_RUNTIME &&
-	       data < OCI_TRACE_DATA_RUNTIME + OCI_TRACE_DATA_RUNTIME_N;
+	return oci_trace_data_is_runtime(data);
 }
 
 /* The data of a filter of octrace's that a policy reload replaced (tracer/reload.h): it still

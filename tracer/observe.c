@@ -300,10 +300,12 @@ void observe_seccomp(struct session *s, struct tracee *t,
 
 	if (s->learn_filter && t->armed)
 		learn_note(s, t, info->arch, (int)info->seccomp.nr, info->seccomp.args);
-	/* a syscall the policy allows, stopped only by the learning filter: nothing to count
-	 * or log (at level all, its exit stop logs it as allowed in the kernel) */
+	/* a syscall the policy allows, stopped only by the learning filter or the runtime's
+	 * (its exec barrier): nothing to count or log (at level all, its exit stop logs it as
+	 * allowed in the kernel) */
 	if (d->action == OCI_ACT_ALLOW && d->guard == OCI_GUARD_NONE &&
-	    learn_stop_data(s, info->seccomp.ret_data))
+	    (learn_stop_data(s, info->seccomp.ret_data) ||
+	     oci_trace_data_is_runtime(info->seccomp.ret_data)))
 		return;
 	t->sc_nr = (int)info->seccomp.nr;
 	t->sc_arch = info->arch;
