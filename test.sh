@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 DEPS=(meson ninja-build pkg-config gcc libc6-dev python3 libseccomp-dev libyajl-dev
       libcap-dev strace busybox-static runc crun golang-go jq python3-jsonschema podman containerd
-      python3-grpcio python3-protobuf)
+      python3-grpcio python3-protobuf prometheus-node-exporter)
 
 install_deps() {
 	local missing=()

@@ -322,7 +322,7 @@ static int export_bpf(struct compiler *c, struct sock_filter **out, size_t *len,
 /* Tracer mode: in-kernel answers for reserved syscall numbers, ahead of libseccomp's
  * program, which starts by loading the arch itself and only jumps forward, so it does not
  * care what runs before it. The ERRNO range computes its answer: nr - base is the errno
- * (docs/kernel-behaviours.md §27). */
+ * (docs/kernel-behaviours.md §28). */
 static const struct sock_filter reserved_prefix[] = {
     BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, OCI_NR_RESERVED_KILL_THREAD, 0, 1),

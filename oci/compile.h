@@ -30,7 +30,7 @@
 #define OCI_NR_RESERVED_TRAP 0x3fffff03
 /* OCI_NR_RESERVED_ERRNO_BASE + e, for 0 <= e < OCI_NR_RESERVED_ERRNO_N (MAX_ERRNO + 1): the
  * prefix answers SECCOMP_RET_ERRNO | e, so that one register write at a seccomp stop denies a
- * call with errno e (docs/kernel-behaviours.md §27). */
+ * call with errno e (docs/kernel-behaviours.md §28). */
 #define OCI_NR_RESERVED_ERRNO_BASE 0x3fffe000
 #define OCI_NR_RESERVED_ERRNO_N 0x1000
 
@@ -46,8 +46,9 @@ static inline bool oci_nr_is_reserved(long nr)
  * goes to the newer filter: a container's own profile with SCMP_ACT_TRACE(errno) (small
  * numbers) must not be mistaken for one of our slots. */
 #define OCI_TRACE_DATA_BASE 0x8000
-/* TRACE data of a policy's tracer form that a runtime installs (oci_policy_to_tracer_json()):
- * never one of the filter's slots or guards. */
+/* TRACE data of the filter a runtime installs for octrace, a policy's tracer form
+ * (oci_policy_to_tracer_json()) or exec barrier (oci_policy_to_barrier_json()): never one
+ * of the filter's slots or guards. */
 #define OCI_TRACE_DATA_RUNTIME 0x7000
 #define OCI_TRACE_DATA_RUNTIME_N 0xf00
 #define OCI_MAX_SLOTS (0x10000 - OCI_TRACE_DATA_BASE)
@@ -60,6 +61,12 @@ enum oci_compile_mode {
 	OCI_COMPILE_TRACER,
 	OCI_COMPILE_ENFORCE,
 };
+
+static inline bool oci_trace_data_is_runtime(uint32_t data)
+{
+	return data >= OCI_TRACE_DATA_RUNTIME &&
+	       data < OCI_TRACE_DATA_RUNTIME + OCI_TRACE_DATA_RUNTIME_N;
+}
 
 /* Tracer modes: ENFORCE and TRACER. */
 static inline bool oci_compile_mode_traces(enum oci_compile_mode m)
@@ -100,7 +107,7 @@ int oci_filter_to_setup(const struct oci_filter *tracer, struct oci_filter **out
 
 /* Every filter octrace installs answers the reserved numbers (all but the no-policy learning
  * filter); ERRNO by diversion also needs the kernel not to log the answer: the policy's
- * SECCOMP_FILTER_FLAG_LOG would log it under the reserved number (§27). */
+ * SECCOMP_FILTER_FLAG_LOG would log it under the reserved number (§28). */
 bool oci_filter_diverts_errno(const struct oci_filter *f);
 
 /* The policy's own verdict on a syscall, computed by running the filter's policy program (not

@@ -11,7 +11,7 @@
  *                                  listener's USER_NOTIF outranks the tracer's TRACE
  *   seccomp(SET_MODE_FILTER), prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER)  allowed; noted:
  *                                  the process may now hold a filter that is not octrace's,
- *                                  and ERRNO by diversion stops for it (§27)
+ *                                  and ERRNO by diversion stops for it (§28)
  *
  * The same conditions exist twice: as a BPF prefix of the tracer-mode filter and as
  * oci_guard_of() in userspace, which the tracer asks at every stop (the stop's

@@ -46,6 +46,15 @@ void oci_record_socket_path(const char *dir, const char *root, const char *id, c
 	snprintf(path, size, "%s/%s", dir, name);
 }
 
+void oci_record_control_path(const char *dir, const char *root, const char *id, char *path,
+			     size_t size)
+{
+	char name[32];
+
+	record_key(root, id, ".ctl", name, sizeof(name));
+	snprintf(path, size, "%s/%s", dir, name);
+}
+
 int oci_record_write(const char *dir, const char *root, const char *id, const char *state,
 		     size_t len, struct oci_error **err)
 {
@@ -105,17 +114,18 @@ int oci_record_read(const char *dir, const char *root, const char *id, char **st
 	return read_state(dir, root, id, state, len, &st);
 }
 
-int oci_record_find_socket(const char *dir, const char *id, pid_t pid, char *path,
-			   size_t size)
+/* DIR/KEY`suffix` of the one record naming `id` (and init `pid`, unless 0). */
+static int find_record(const char *dir, const char *id, pid_t pid, const char *suffix,
+		       char *path, size_t size)
 {
 	cleanup_close int dfd = oci_open_safe_dir(dir);
 	DIR *d;
 	struct dirent *de;
-	int rc = -1;
+	int found = 0;
 
 	if (dfd < 0 || (d = fdopendir(dup(dfd))) == NULL)
 		return -1;
-	while (rc < 0 && (de = readdir(d)) != NULL) {
+	while ((pid > 0 ? found == 0 : found < 2) && (de = readdir(d)) != NULL) {
 		cleanup_oci_state struct oci_state *st = NULL;
 		cleanup_oci_error struct oci_error *ignored = NULL;
 		cleanup_free char *buf = NULL;
@@ -128,13 +138,24 @@ int oci_record_find_socket(const char *dir, const char *id, pid_t pid, char *pat
 		if (fd < 0 || oci_read_fd(fd, RECORD_MAX, &buf, &len) < 0 ||
 		    oci_state_parse(de->d_name, buf, len, &st, &ignored) < 0)
 			continue;
-		if (strcmp(st->id, id) == 0 && st->pid == pid) {
-			snprintf(path, size, "%s/%.16s.sock", dir, de->d_name);
-			rc = 0;
+		if (strcmp(st->id, id) == 0 && (pid <= 0 || st->pid == pid)) {
+			snprintf(path, size, "%s/%.16s%s", dir, de->d_name, suffix);
+			found++;
 		}
 	}
 	closedir(d);
-	return rc;
+	return found == 1 ? 0 : found == 0 ? -1 : -2;
+}
+
+int oci_record_find_socket(const char *dir, const char *id, pid_t pid, char *path,
+			   size_t size)
+{
+	return find_record(dir, id, pid, ".sock", path, size) == 0 ? 0 : -1;
+}
+
+int oci_record_find_control(const char *dir, const char *id, char *path, size_t size)
+{
+	return find_record(dir, id, 0, ".ctl", path, size);
 }
 
 void oci_record_sweep(const char *dir)
@@ -161,6 +182,8 @@ void oci_record_sweep(const char *dir)
 		    kill(st->pid, 0) == 0 || errno != ESRCH)
 			continue;
 		snprintf(sock, sizeof(sock), "%.16s.sock", de->d_name);
+		unlinkat(dfd, sock, 0);
+		snprintf(sock, sizeof(sock), "%.16s.ctl", de->d_name);
 		unlinkat(dfd, sock, 0);
 		unlinkat(dfd, de->d_name, 0);
 	}

@@ -26,6 +26,13 @@ int oci_record_read(const char *dir, const char *root, const char *id, char **st
  * there to trace the process that joins the container (tracer/join.h). */
 void oci_record_socket_path(const char *dir, const char *root, const char *id, char *path,
 			    size_t size);
+/* The control socket of `id`'s daemon, DIR/<key>.ctl: `octrace reload --container` asks its
+ * janitor there to re-read the container's policy. */
+void oci_record_control_path(const char *dir, const char *root, const char *id, char *path,
+			     size_t size);
+/* The control socket of the one record naming container `id`, whatever its runtime root: 0
+ * and *path, -1 when no record names it, -2 when several do (two runtime roots). */
+int oci_record_find_control(const char *dir, const char *id, char *path, size_t size);
 /* The join socket of the daemon whose record names container `id` with init `pid`, whatever
  * runtime root it was keyed by (a runtime may be given its --root differently at create and
  * at exec): 0 and *path, or -1 when no record matches. */

@@ -162,3 +162,47 @@ int oci_policy_to_tracer_json(const struct oci_policy *p, struct jsonw *w,
 
 	return write_policy(p, w, &tf, err);
 }
+
+static bool kills_in_kernel(enum oci_action a)
+{
+	return a == OCI_ACT_KILL_THREAD || a == OCI_ACT_KILL_PROCESS || a == OCI_ACT_TRAP;
+}
+
+bool oci_policy_kills_in_kernel(const struct oci_policy *p)
+{
+	if (kills_in_kernel(p->default_action))
+		return true;
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (kills_in_kernel(p->rules[i].action))
+			return true;
+	return false;
+}
+
+int oci_policy_to_barrier_json(const struct oci_policy *p, struct jsonw *w,
+			       struct oci_error **err)
+{
+	/* what the filter does to the process, not what it logs or hands out */
+	uint32_t flags = p->filter_flags & (SECCOMP_FILTER_FLAG_TSYNC |
+					    SECCOMP_FILTER_FLAG_SPEC_ALLOW);
+
+	jsonw_object_open(w);
+	jsonw_kv_cstring(w, "defaultAction", oci_action_name(OCI_ACT_ALLOW));
+	if (p->n_archs > 0 && write_archs(w, p, err) < 0)
+		return -1;
+	if (flags)
+		write_flags(w, flags);
+	jsonw_key(w, "syscalls");
+	jsonw_array_open(w);
+	jsonw_object_open(w);
+	jsonw_key(w, "names");
+	jsonw_array_open(w);
+	jsonw_cstring(w, "execve");
+	jsonw_cstring(w, "execveat");
+	jsonw_array_close(w);
+	jsonw_kv_cstring(w, "action", oci_action_name(OCI_ACT_TRACE));
+	jsonw_kv_uint64(w, "errnoRet", OCI_TRACE_DATA_RUNTIME);
+	jsonw_object_close(w);
+	jsonw_array_close(w);
+	jsonw_object_close(w);
+	return 0;
+}

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -26,11 +27,15 @@
 #include "caps.h"
 #include "confine.h"
 #include "cleanup.h"
+#include "janitor_control.h"
 #include "join.h"
+#include "hook_metrics.h"
 #include "log.h"
+#include "metrics.h"
 #include "procfs.h"
 #include "record.h"
 #include "observe.h"
+#include "reload.h"
 
 #define HANDSHAKE_MAX 1024
 
@@ -181,7 +186,8 @@ static void prefer_to_survive(void)
  * the container runs: `octrace attach --container` finds the container there. */
 static void __attribute__((noreturn))
 run_janitor(const struct oci_state *st, const struct hook_plan *plan, pid_t tracer,
-	    int traced_fd, int pidfd, struct audit *audit, const struct join_service *joins)
+	    int traced_fd, int pidfd, struct audit *audit, const struct join_service *joins,
+	    struct janitor_control *ctl)
 {
 	char byte;
 	int status;
@@ -189,6 +195,10 @@ run_janitor(const struct oci_state *st, const struct hook_plan *plan, pid_t trac
 
 	if (caps_drop_all() < 0)
 		log_warn_errno("janitor: dropping capabilities");
+	/* policy reloads and the metrics file, until the tracer exits */
+	control_serve(ctl, tracer);
+	control_close(ctl);
+	hook_metrics_serve(ctl->metrics); /* what it sent last, up to its end's close */
 	while (waitpid(tracer, &status, 0) < 0)
 		if (errno != EINTR)
 			_exit(1);
@@ -231,6 +241,7 @@ run_janitor(const struct oci_state *st, const struct hook_plan *plan, pid_t trac
 		join_unlink(joins);
 		oci_record_remove(OCI_RECORD_DIR, plan->runtime_root, st->id, st->pid);
 	}
+	hook_metrics_remove(ctl->metrics); /* a dead tracer's counts are no longer counted */
 	_exit(0);
 }
 
@@ -301,15 +312,53 @@ static int attach_namespace(struct session *s, pid_t init, struct oci_error **er
 	return rc;
 }
 
+/* The value of a pod label ("pod", "namespace"), or NULL. */
+static const char *pod_label(const struct hook_plan *plan, const char *key)
+{
+	for (size_t i = 0; i < plan->n_pod; i++)
+		if (strcmp(plan->pod[i].key, key) == 0)
+			return plan->pod[i].value;
+	return NULL;
+}
+
+/* The tracer's counters, sent to the janitor over metrics_fd (owned; -1: no metrics). */
+static struct metrics *tracer_metrics(const struct oci_state *st, const struct hook_plan *plan,
+				      int metrics_fd)
+{
+	struct metrics *m;
+
+	if (metrics_fd < 0)
+		return NULL;
+	m = metrics_new(st->id, pod_label(plan, "pod"), pod_label(plan, "namespace"),
+			session_mode_name(plan->mode), metrics_fd);
+	if (m == NULL) {
+		log_warn("container %s: no metrics (out of memory)", plan->shown_id);
+		close(metrics_fd);
+	}
+	return m;
+}
+
+/* DIR/ID.prom (--metrics-dir): a container starts without it when it cannot be had. */
+static void open_metrics(const struct hook_args *a, const struct oci_state *st,
+			 struct hook_metrics *m)
+{
+	cleanup_oci_error struct oci_error *err = NULL;
+
+	if (hook_metrics_open(a->metrics_dir, st->id, m, &err) < 0)
+		log_warn("container %s: %s: no metrics", st->id, err->msg);
+}
+
 /* The tracer: unprivileged (hook --user, default nobody) with CAP_SYS_PTRACE and CAP_KILL
  * only, no_new_privs and its own seccomp filter, it seizes every thread of the init, arms
  * the policy, writes "ok" to the hook and follows the container to its end. Exit status 0
  * at the end, 1 when it could not attach. */
 static void __attribute__((noreturn))
 run_tracer(const struct hook_args *a, const struct oci_state *st, struct hook_plan *plan,
-	   int ready, int traced_fd, struct audit *audit, struct join_service *joins)
+	   int ready, int traced_fd, struct audit *audit, struct join_service *joins, int chan,
+	   int metrics_fd)
 {
 	cleanup_oci_error struct oci_error *err = NULL;
+	struct reload_channel reload;
 	struct session s;
 	int pidfd = -1;
 
@@ -317,12 +366,16 @@ run_tracer(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 	prefer_to_survive();
 	struct session_config c = {
 		.mode = plan->mode, .policy = plan->policy, .filter = plan->filter,
-		.arm_filter = plan->arm_filter, .audit = audit,
+		.arm_filter = plan->arm_filter, .audit = audit, .reload = &reload,
+		.metrics = tracer_metrics(st, plan, metrics_fd),
 		.root = st->pid, .detach_on_stop = plan->mode != MODE_ENFORCE,
 	};
 
+	reload_channel_init(&reload, plan->shown_id, chan);
 	session_start(&s, &c);
-	s.joins = joins->fd >= 0 ? joins : NULL;
+	/* the doorbell rings for joins and for the janitor's reloads */
+	joins->extra = chan;
+	s.joins = joins;
 	s.reattach = a->reattach;
 	/* The attach reads /proc/PID/auxv (mode 0400, root's) for its injections: it runs with
 	 * root's ids, CAP_SYS_PTRACE and CAP_KILL; then the tracer becomes --user for good, and
@@ -391,8 +444,13 @@ run_daemon(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 {
 	cleanup_oci_error struct oci_error *err = NULL;
 	struct join_service joins = { .fd = -1 };
+	struct hook_metrics metrics;
+	struct janitor_control ctl = {
+		.chan = -1, .name = plan->shown_id, .metrics = &metrics,
+		.policy_path = plan->policy ? plan->policy->source : NULL,
+	};
 	char join_path[sizeof(joins.path)];
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC), traced[2], pidfd;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), traced[2], chan[2], pidfd;
 	int keep[7] = { ready, log_fd, null };
 	pid_t tracer;
 
@@ -410,6 +468,19 @@ run_daemon(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 		log_warn("%s: joining processes are refused", err->msg);
 		joins.fd = -1;
 	}
+	/* `octrace reload --container ID` asks the janitor there; SIGHUP does too */
+	oci_error_free(err);
+	err = NULL;
+	oci_record_control_path(OCI_RECORD_DIR, plan->runtime_root, st->id, join_path,
+				sizeof(join_path));
+	if (control_listen(&ctl, join_path, &err) < 0) {
+		log_warn("%s: policy reloads on SIGHUP only", err->msg);
+		ctl.listener.fd = -1;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0)
+		chan[0] = chan[1] = -1;
+	ctl.chan = chan[0];
+	open_metrics(a, st, &metrics);
 	pidfd = pidfd_open_(st->pid);
 	if (pipe2(traced, O_CLOEXEC) < 0 || (tracer = fork()) < 0) {
 		report(ready, "error container %s: cannot start the tracer: %s\n", plan->shown_id,
@@ -420,13 +491,26 @@ run_daemon(const struct hook_args *a, const struct oci_state *st, struct hook_pl
 		close(traced[0]);
 		if (pidfd >= 0)
 			close(pidfd);
-		run_tracer(a, st, plan, ready, traced[1], audit, &joins);
+		int metrics_fd = metrics.tracer_end;
+
+		if (chan[0] >= 0)
+			close(chan[0]);
+		if (ctl.listener.fd >= 0)
+			close(ctl.listener.fd);
+		metrics.tracer_end = -1;
+		hook_metrics_close(&metrics);
+		run_tracer(a, st, plan, ready, traced[1], audit, &joins, chan[1], metrics_fd);
 	}
 	close(traced[1]);
+	if (metrics.tracer_end >= 0)
+		close(metrics.tracer_end); /* the tracer's: its exit closes the socket */
+	metrics.tracer_end = -1;
 	close(ready);
+	if (chan[1] >= 0)
+		close(chan[1]);
 	if (joins.fd >= 0)
 		close(joins.fd);
-	run_janitor(st, plan, tracer, traced[0], pidfd, audit, &joins);
+	run_janitor(st, plan, tracer, traced[0], pidfd, audit, &joins, &ctl);
 }
 
 /* Read the handshake until "ok", "error ..." or EOF, within the deadline. */

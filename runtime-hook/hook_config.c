@@ -10,6 +10,7 @@
 
 #include "cache.h"
 #include "cleanup.h"
+#include "hook_metrics.h"
 #include "json.h"
 #include "log.h"
 #include "version.h"
@@ -41,6 +42,12 @@ static const char usage_text[] =
 	"                         " HOOK_DEFAULT_CACHE_DIR "); used only if owned by root and\n"
 	"                         writable by no one else; '' disables it\n"
 	"      --no-cache         compile the policy at every start\n"
+	"      --metrics-dir DIR  keep DIR/ID.prom, the container's Prometheus metrics for\n"
+	"                         node_exporter's textfile collector (default\n"
+	"                         " HOOK_DEFAULT_METRICS_DIR ", made 0755 if missing, and\n"
+	"                         " HOOK_RUN_DIR " 0711 for node_exporter's user); ID as in the\n"
+	"                         logs' names; removed when the container ends; 'none' disables\n"
+	"                         it\n"
 	"      --complain         record what the policy would do, deny nothing\n"
 	"      --allow-complain   let the annotation " HOOK_ANNOTATION_MODE "=complain ask for that\n"
 	"      --allow-log-name   let the annotation " HOOK_ANNOTATION_LOG "=NAME name the logs\n"
@@ -74,6 +81,10 @@ static const char usage_text[] =
 	HOOK_ANNOTATION_LOG "=NAME (with --allow-log-name). Names are [A-Za-z0-9][A-Za-z0-9._-]*;\n"
 	"a path, or what the admin does not allow, is refused and the container does not start.\n"
 	"\n"
+	"The daemon re-reads the policy file (live policy) on SIGHUP or `octrace reload\n"
+	"--container ID`: rules that tighten apply to every process at once; an invalid policy\n"
+	"is refused and the one in force stays.\n"
+	"\n"
 	"Before attaching, the daemon proves that the state's pid is the container's init: a\n"
 	"child of the runtime that runs the hook, started after it, in the namespaces config.json\n"
 	"asks for (pid 1 of a new pid namespace), or the start fails.\n";
@@ -81,7 +92,7 @@ static const char usage_text[] =
 enum { OPT_POLICY = 256, OPT_POLICY_DIR, OPT_LOG_DIR, OPT_COMPLAIN, OPT_ALLOW_COMPLAIN,
        OPT_TIMEOUT, OPT_USER, OPT_REATTACH, OPT_DEBUG, OPT_AUDIT_LEVEL, OPT_MAX_AUDIT_LEVEL,
        OPT_CACHE_DIR, OPT_NO_CACHE, OPT_VERSION, OPT_AUDIT_MAX_SIZE, OPT_AUDIT_RATE,
-       OPT_ALLOW_LOG_NAME, OPT_AUDIT_SANDBOX };
+       OPT_ALLOW_LOG_NAME, OPT_AUDIT_SANDBOX, OPT_METRICS_DIR };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
@@ -89,6 +100,7 @@ static const struct option long_options[] = {
 	{ "log-dir", required_argument, NULL, OPT_LOG_DIR },
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 	{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+	{ "metrics-dir", required_argument, NULL, OPT_METRICS_DIR },
 	{ "complain", no_argument, NULL, OPT_COMPLAIN },
 	{ "allow-complain", no_argument, NULL, OPT_ALLOW_COMPLAIN },
 	{ "allow-log-name", no_argument, NULL, OPT_ALLOW_LOG_NAME },
@@ -127,6 +139,13 @@ static int apply_option(struct hook_args *a, int c)
 		return 0;
 	case OPT_NO_CACHE:
 		a->cache_dir = NULL;
+		return 0;
+	case OPT_METRICS_DIR:
+		if (*optarg == '\0') {
+			log_warn("--metrics-dir: empty (a directory, or none)");
+			return -1;
+		}
+		a->metrics_dir = strcmp(optarg, "none") == 0 ? NULL : optarg;
 		return 0;
 	case OPT_COMPLAIN:
 		a->complain = true;
@@ -208,6 +227,7 @@ int hook_parse_args(int argc, char **argv, struct hook_args *a)
 
 	*a = (struct hook_args){ .log_dir = HOOK_DEFAULT_LOG_DIR,
 				 .cache_dir = HOOK_DEFAULT_CACHE_DIR,
+				 .metrics_dir = HOOK_DEFAULT_METRICS_DIR,
 				 .timeout_ms = HOOK_DEFAULT_TIMEOUT_MS,
 				 .uid = HOOK_DEFAULT_UID, .gid = HOOK_DEFAULT_UID,
 				 .audit_level = AUDIT_TRACED,

@@ -32,6 +32,7 @@ struct hook_args {
 	const char *policy_dir; /* admin: where annotation-named policies live */
 	const char *log_dir;
 	const char *cache_dir; /* compiled filters (oci/cache.h); NULL or "": none */
+	const char *metrics_dir; /* DIR/ID.prom (hook_metrics.h); NULL: none */
 	bool complain; /* admin: complain mode for every container */
 	bool allow_complain; /* admin: the mode annotation may ask for complain */
 	bool allow_log_name; /* admin: the log annotation may name the logs */

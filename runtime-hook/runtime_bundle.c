@@ -296,7 +296,7 @@ static bool safe_name(const char *s)
 }
 
 /* The bundle's own profile, kept for the hook (octrace enforces it) since config.json gets
- * its tracer form: BUNDLE/octrace-policy.json, written whole or not at all. */
+ * octrace's runtime form of it: BUNDLE/octrace-policy.json, written whole or not at all. */
 static char *adopt_profile(const char *bundle, const struct json *seccomp,
 			   struct oci_error **err)
 {
@@ -352,12 +352,16 @@ static struct oci_policy *hook_policy(const struct runtime_config *cfg, const st
 	return p;
 }
 
-/* The container runs the policy's tracer form under the runtime (its init and every process
- * it execs, through octrace-runtime or not), octrace enforces the policy itself: a syscall
- * the policy denies stops in octrace (and is audited), or fails with ENOSYS in a process
- * octrace does not trace. An adopted profile is handed to the hook as --policy. */
-static int install_tracer_form(struct json *doc, const struct runtime_config *cfg,
-			       const char *bundle, struct oci_error **err)
+/* The runtime installs a filter of octrace's in the container's init and in every process
+ * it execs (through octrace-runtime or not), octrace enforces the policy itself. The policy's
+ * exec barrier: a process octrace does not trace cannot exec its program (ENOSYS), and the
+ * runtime compiles two rules, not the policy (for a ~380-name policy runc's compile was most
+ * of octrace's cost at a start). A policy that kills or traps in the kernel gets its tracer
+ * form instead, which applies those even in complain mode: a syscall the policy denies stops
+ * in octrace, or fails with ENOSYS in a process octrace does not trace. An adopted profile
+ * is handed to the hook as --policy. */
+static int install_runtime_form(struct json *doc, const struct runtime_config *cfg,
+				const char *bundle, struct oci_error **err)
 {
 	cleanup_free char *adopted = NULL;
 	cleanup_oci_policy struct oci_policy *p = hook_policy(cfg, doc, bundle, &adopted, err);
@@ -369,7 +373,9 @@ static int install_tracer_form(struct json *doc, const struct runtime_config *cf
 
 	if (p == NULL)
 		return *err ? -1 : 0;
-	if (oci_policy_to_tracer_json(p, w, err) < 0 || jsonw_finish(w, &buf, &len) < 0 ||
+	if ((oci_policy_kills_in_kernel(p) ? oci_policy_to_tracer_json(p, w, err)
+					   : oci_policy_to_barrier_json(p, w, err)) < 0 ||
+	    jsonw_finish(w, &buf, &len) < 0 ||
 	    json_parse(buf, len, &form, err) < 0)
 		return -1;
 	linux_ = ensure(doc, "linux", JSON_OBJECT);
@@ -404,7 +410,7 @@ int runtime_bundle_prepare(const struct runtime_config *cfg, const char *bundle,
 	if (rc > 0)
 		rc = runtime_bundle_add_hook(doc, cfg, err);
 	/* only a hook we add is ours to hand the policy to */
-	if (rc > 0 && install_tracer_form(doc, cfg, bundle, err) < 0)
+	if (rc > 0 && install_runtime_form(doc, cfg, bundle, err) < 0)
 		rc = -1;
 	if (rc < 0)
 		return oci_error_wrap(err, "%s", path);

@@ -20,6 +20,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "divert.h"
 #include "inject.h"
 #include "log.h"
+#include "metrics.h"
 #include "procfs.h"
 
 /* Rounds of "let the vfork children go" before giving up on a tree that keeps vforking. */
@@ -295,8 +297,9 @@ static struct group *group_of(struct groups *gs, pid_t tgid)
 	return &gs->v[gs->n++];
 }
 
-/* Prefer a thread stopped by our interrupt inside an ordinary syscall; avoid the syscalls
- * that swap the signal mask (their restart is more delicate). */
+/* Prefer a thread stopped by our interrupt inside an ordinary syscall (its own `syscall`
+ * instruction serves the injection), then one in user code; avoid the syscalls that swap the
+ * signal mask (their restart is more delicate). */
 static int injectee_score(struct tracee *t)
 {
 	if (t->state != TRACEE_STOPPED || t->stop != REPORT_EVENT_STOP)
@@ -306,7 +309,7 @@ static int injectee_score(struct tracee *t)
 	if (nr == SYS_ppoll || nr == SYS_pselect6 || nr == SYS_rt_sigsuspend ||
 	    nr == SYS_epoll_pwait || nr == SYS_epoll_pwait2)
 		return 1;
-	return 2;
+	return nr >= 0 ? 3 : 2;
 }
 
 static void gather(struct tracee *t, void *data)
@@ -481,7 +484,8 @@ static void resume_one(struct tracee *t, void *data)
 {
 	const struct session *s = data;
 
-	t->flags &= ~(TRACEE_F_VFORK_CHILD | TRACEE_F_IN_VFORK);
+	/* a vfork parent still waiting stays marked: the loop clears it (loop.c) */
+	t->flags &= ~TRACEE_F_VFORK_CHILD;
 	if (t->state == TRACEE_STOPPED)
 		tracee_resume(s, t, t->stop == REPORT_SIGNAL ? t->stop_sig : 0);
 }
@@ -608,4 +612,118 @@ int attach_process(struct session *s, pid_t pid, bool arm, struct oci_error **er
 		tracee_for_each(&s->tasks, mark_reattached, NULL);
 	tracee_for_each(&s->tasks, resume_one, s);
 	return 0;
+}
+
+/* Policy reloads (tracer/reload.h). */
+
+struct restack {
+	struct session *s;
+	struct groups gs;
+	unsigned gen;
+};
+
+/* Whether a task carries octrace's filter, to which a reload stacks the new one: in enforce
+ * mode an armed task (one not armed yet gets the new enforce-mode filter at its exec), in
+ * complain mode any task with the tracer-mode filter. A joining task has none yet. */
+static bool restack_wanted(const struct session *s, const struct tracee *t)
+{
+	if (t->flags & TRACEE_F_JOINING)
+		return false;
+	if (s->mode == MODE_ENFORCE)
+		return t->armed && (t->flags & (TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER));
+	return t->flags & TRACEE_F_FILTERED;
+}
+
+static void interrupt_running(struct tracee *t, void *data)
+{
+	(void)data;
+	if (t->state == TRACEE_RUNNING && ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+		tracee_request_failed(t, "PTRACE_INTERRUPT");
+}
+
+static void gather_restack(struct tracee *t, void *data)
+{
+	struct restack *r = data;
+	struct group *g;
+	int score;
+
+	if (t->state == TRACEE_EXITING || t->state == TRACEE_DYING)
+		return;
+	g = group_of(&r->gs, tracee_tgid(t));
+	if (restack_wanted(r->s, t) && t->policy_gen != r->gen)
+		g->filtered = false;
+	score = injectee_score(t);
+	if (score > g->score)
+		g->score = score, g->injectee = t;
+}
+
+struct restacked {
+	pid_t tgid;
+	unsigned gen;
+	unsigned flags; /* added (0: deferred) */
+	bool diverts; /* the new filter answers the reserved ERRNO range too (§28) */
+};
+
+static void mark_restacked(struct tracee *t, void *data)
+{
+	const struct restacked *m = data;
+
+	if (tracee_tgid(t) != m->tgid)
+		return;
+	if (m->flags == 0) {
+		if (t->state != TRACEE_EXITING && t->state != TRACEE_DYING)
+			t->flags |= TRACEE_F_RESTACK;
+		return;
+	}
+	t->flags = (t->flags & ~TRACEE_F_RESTACK) | m->flags;
+	if (!m->diverts)
+		t->flags &= ~TRACEE_F_OWN_FILTERS;
+	t->policy_gen = m->gen;
+}
+
+int attach_restack(struct session *s, const struct oci_filter *filter, unsigned gen,
+		   struct restack_result *res, struct oci_error **err)
+{
+	struct restack r = { .s = s, .gen = gen };
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	tracee_for_each(&s->tasks, interrupt_running, NULL);
+	rc = wait_all_stopped(s, err);
+	if (rc == 0) {
+		tracee_for_each(&s->tasks, gather_restack, &r);
+		for (size_t i = 0; i < r.gs.n; i++) {
+			cleanup_oci_error struct oci_error *e = NULL;
+			struct group *g = &r.gs.v[i];
+			struct restacked m = { g->tgid, gen, TRACEE_F_FILTERED,
+					       oci_filter_diverts_errno(filter) };
+
+			if (g->filtered)
+				continue;
+			if (filter == s->arm_filter)
+				m.flags |= TRACEE_F_ARM_FILTER;
+			if (g->injectee == NULL) {
+				/* every thread waits in vfork, or sits in a group-stop: at its next
+				 * event-stop (loop.c) */
+				m.flags = 0;
+				res->deferred++;
+			} else if (inject_filter(s, g->injectee, filter, &e) == 0) {
+				res->processes++;
+			} else {
+				/* the process keeps only the filters it had: in enforce mode it
+				 * cannot run on under a policy it escaped (fail closed) */
+				log_warn("process %d: the new policy's filter not installed (%s)%s",
+					 g->tgid, e ? e->msg : "?",
+					 s->mode == MODE_ENFORCE ? ": killed" : "");
+				if (s->mode == MODE_ENFORCE)
+					kill(g->tgid, SIGKILL);
+				metrics_failure(s->metrics, METRICS_FILTER_NOT_INSTALLED);
+				res->failed++;
+			}
+			tracee_for_each(&s->tasks, mark_restacked, &m);
+		}
+	}
+	free(r.gs.v);
+	tracee_for_each(&s->tasks, resume_one, s);
+	return rc;
 }

@@ -31,6 +31,7 @@ struct audit {
 	size_t n_labels;
 	struct jline w; /* one line at a time */
 	struct audit_rate rate;
+	uint64_t written, suppressed; /* events queued to write; dropped by the rate limit */
 	time_t stamp_sec; /* the second stamp[] holds */
 	char stamp[32]; /* "2026-11-23T17:24:16", for stamp_sec */
 };
@@ -178,6 +179,10 @@ void audit_close(struct audit *a)
 
 enum audit_level audit_level(const struct audit *a) { return a->level; }
 
+uint64_t audit_written(const struct audit *a) { return a ? a->written : 0; }
+
+uint64_t audit_suppressed(const struct audit *a) { return a ? a->suppressed : 0; }
+
 /* ---- one line ---- */
 
 /* RFC 3339 in UTC with nanoseconds: "2026-11-23T17:24:16.804180184Z". */
@@ -226,6 +231,7 @@ static void end_line(struct audit *a)
 {
 	jline_object_close(&a->w);
 	audit_sink_line(a->sink, a->w.buf, a->w.len);
+	a->written++;
 }
 
 /* ---- syscall events ---- */
@@ -446,6 +452,7 @@ void audit_syscall(struct audit *a, const struct audit_syscall *ev)
 		return;
 	if (!admit(a)) {
 		audit_rate_drop_syscall(&a->rate, ev->arch, ev->nr);
+		a->suppressed++;
 		return;
 	}
 	if (ev->comm == NULL)
@@ -515,6 +522,7 @@ void audit_event(struct audit *a, const char *event, pid_t pid, pid_t tid,
 	rated = audit_rated_event_of(event);
 	if (rated >= 0 && !admit(a)) {
 		audit_rate_drop_event(&a->rate, (enum audit_rated_event)rated);
+		a->suppressed++;
 		return;
 	}
 	begin_line(a, event, true, pid, tid);

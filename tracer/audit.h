@@ -74,6 +74,10 @@ void audit_flush(struct audit *a);
 /* Flushes (with any pending suppressed event) and closes. */
 void audit_close(struct audit *a);
 enum audit_level audit_level(const struct audit *a);
+/* Events handed to the file so far (lines queued), and events the rate limit dropped (0 for
+ * a NULL log). */
+uint64_t audit_written(const struct audit *a);
+uint64_t audit_suppressed(const struct audit *a);
 /* The descriptors the log holds (-1 for none), for a process that closes every other one. */
 void audit_fds(const struct audit *a, int fds[4]);
 /* The one writer of its file, soon without access to its directory: audit_sink_hold(). */

@@ -7,7 +7,7 @@
 
 /* What a tracer does: wait for and steer its tracees (ptrace, wait4, kill, pidfds), read
  * their memory and /proc, write its logs, serve joins (accept4 on a socket it already
- * listens on, a doorbell thread and child), and what the C library and the sanitizers of
+ * listens on, a doorbell thread and child), compile a reloaded policy, and what the C library and the sanitizers of
  * a debug build need for that. Nothing that opens a network connection, binds, mounts,
  * changes ids or capabilities, executes a program, or loads a filter of its own. */
 static const char *const allowed[] = {
@@ -19,6 +19,9 @@ static const char *const allowed[] = {
 	"close_range", "fstat", "newfstatat", "stat", "lstat", "statx", "lseek", "getdents64",
 	"readlink", "readlinkat", "fcntl", "dup", "dup2", "dup3", "fsync", "fdatasync",
 	"ftruncate", "copy_file_range", "rename", "renameat", "renameat2",
+	/* a policy reload compiles the new policy: libseccomp exports its program into a
+	 * memfd (an anonymous file: no path, nothing shared) */
+	"memfd_create",
 	/* joins */
 	"accept4", "getsockopt", "sendto", "sendmsg", "recvfrom", "recvmsg", "poll", "ppoll",
 	"eventfd2", "shutdown",
@@ -27,7 +30,7 @@ static const char *const allowed[] = {
 	"getppid", "getuid", "geteuid", "getgid", "getegid", "mmap", "munmap", "mprotect",
 	"mremap", "brk", "madvise", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
 	"sigaltstack", "restart_syscall", "clock_gettime", "clock_nanosleep", "nanosleep",
-	"gettimeofday", "getrandom", "sched_yield", "sched_getaffinity", "prctl",
+	"gettimeofday", "getrandom", "setitimer", "sched_yield", "sched_getaffinity", "prctl",
 	/* the sanitizers (ASan/LSan/UBSan builds) */
 	"getrlimit", "prlimit64", "setrlimit", "uname", "pipe2", "sysinfo", "getresuid",
 	"getresgid",

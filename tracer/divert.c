@@ -1,5 +1,5 @@
 /* ERRNO by diversion: which processes may use it, and the TSYNC hold (divert.h;
- * docs/kernel-behaviours.md §27). */
+ * docs/kernel-behaviours.md §28). */
 #include "divert.h"
 
 #include <errno.h>

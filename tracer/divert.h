@@ -1,4 +1,4 @@
-/* ERRNO by diversion (docs/kernel-behaviours.md §27).
+/* ERRNO by diversion (docs/kernel-behaviours.md §28).
  *
  * A denial with errno e costs two register writes at the seccomp stop (orig_rax = -1, rax =
  * -e) — or one: the syscall number changed to OCI_NR_RESERVED_ERRNO_BASE + e, which every

@@ -14,7 +14,7 @@
  * How each action is applied: ERRNO and NOTIFY skip the syscall (orig_rax = -1) and return
  * -errno, as the kernel does (NOTIFY without a listener is ENOSYS); where every filter of the
  * process is octrace's, ERRNO is one write instead: the syscall number changed to a reserved
- * one that the filters answer with that errno (tracer/divert.h, §27). In enforce mode the
+ * one that the filters answer with that errno (tracer/divert.h, §28). In enforce mode the
  * filter stacked at the arming exec answers KILL_THREAD, KILL_PROCESS and TRAP in the kernel
  * (they never stop; enforce_fix_trap() and enforce_exit_stop() record them). When one of them
  * is decided at a stop all the same (a guard's syscall, or a task whose enforce-mode filter
@@ -64,7 +64,7 @@ static int poke_reg(struct tracee *t, size_t offset, long value)
  * needs one request, not two (docs/kernel-behaviours.md §14). Any other errno is one request
  * too where the process's filters are all octrace's: the call is diverted to the reserved
  * number that they answer with SECCOMP_RET_ERRNO | errnum when the kernel re-runs them
- * (docs/kernel-behaviours.md §27). */
+ * (docs/kernel-behaviours.md §28). */
 static void skip_with_errno(struct tracee *t, unsigned errnum)
 {
 	if (errnum != ENOSYS && divert_exact(t, errnum)) {
@@ -169,14 +169,20 @@ static enum oci_guard guard_for(const struct session *s, const struct tracee *t,
 	return g;
 }
 
-/* The data of the policy's tracer form, which octrace-runtime has the runtime install: a
- * stop from it is the policy's own (it traces only what the policy denies), never a
- * tracee's TRACE to be answered ENOSYS. (A tracee can forge this data too: it then gets a
- * syscall the policy allows, nothing more.) */
+/* The data of the filter octrace-runtime has the runtime install (the policy's exec barrier
+ * or tracer form): a stop from it is octrace's own, never a tracee's TRACE to be answered
+ * ENOSYS. (A tracee can forge this data too: it then gets a syscall the policy allows,
+ * nothing more.) */
 static bool runtime_copy(uint32_t data)
 {
-	return data >= OCI_TRACE_DATA_RUNTIME &&
-	       data < OCI_TRACE_DATA_RUNTIME + OCI_TRACE_DATA_RUNTIME_N;
+	return oci_trace_data_is_runtime(data);
+}
+
+/* The data of a filter of octrace's that a policy reload replaced (tracer/reload.h): it still
+ * stops what the old policy acted on, and the new one may allow it now (§27). */
+static bool older_own_data(const struct session *s, uint32_t data)
+{
+	return data >= OCI_TRACE_DATA_BASE && data < s->own_data_end;
 }
 
 static void set_guard(struct decision *d, enum oci_guard g)
@@ -200,7 +206,8 @@ void enforce_decide(const struct session *s, const struct tracee *t,
 	if (g != OCI_GUARD_NONE)
 		set_guard(d, g);
 	else if (d->action == OCI_ACT_ALLOW && !runtime_copy(info->seccomp.ret_data) &&
-		 !learn_stop_data(s, info->seccomp.ret_data))
+		 !learn_stop_data(s, info->seccomp.ret_data) &&
+		 !older_own_data(s, info->seccomp.ret_data))
 		set_guard(d, OCI_GUARD_OWN_TRACE);
 }
 

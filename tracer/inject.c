@@ -278,10 +278,40 @@ static int stack_vdso(pid_t tid, uint64_t sp, uint64_t *base)
 	return -1;
 }
 
+/* The "[vdso]" mapping of /proc/PID/maps (readable with CAP_SYS_PTRACE whatever the owner).
+ * The name is the kernel's: a file or memfd a program maps shows as a path, an anonymous
+ * region named by prctl as "[anon:...]". Even a forged one would only lend bytes that
+ * vdso_syscall_ip() checks are a `syscall` instruction, run by a task of that process. */
+static int maps_vdso(pid_t tid, uint64_t *base)
+{
+	char path[64], line[512];
+	FILE *f;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", tid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (rc < 0 && fgets(line, sizeof(line), f)) {
+		unsigned long long start, end;
+		char perms[8];
+		size_t n = strlen(line);
+
+		if (n < 8 || strcmp(line + n - 8, " [vdso]\n") != 0)
+			continue;
+		if (sscanf(line, "%llx-%llx %7s", &start, &end, perms) == 3 && perms[2] == 'x') {
+			*base = start;
+			rc = 0;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
 /* The vDSO's address: AT_SYSINFO_EHDR from the kernel's copy of the auxiliary vector
  * (/proc/PID/auxv: never a text the process chose), or — for a tracer that runs
  * unprivileged, which that file's mode (0400, the task's owner) keeps out — from the stack
- * at an exec stop. */
+ * at an exec stop, else from /proc/PID/maps (a policy reload, §27). */
 static int vdso_base(const struct injector *in, uint64_t *base)
 {
 	char path[64];
@@ -295,7 +325,7 @@ static int vdso_base(const struct injector *in, uint64_t *base)
 		return auxv_vdso(auxv, (size_t)n / sizeof(*auxv), base);
 	if (in->fresh)
 		return stack_vdso(in->t->tid, in->saved.rsp, base);
-	return -1;
+	return maps_vdso(in->t->tid, base);
 }
 
 static int vdso_syscall_ip(const struct injector *in, uint64_t *ip)

@@ -20,7 +20,9 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "metrics.h"
 #include "procfs.h"
+#include "reload.h"
 #include "session.h"
 
 #define JOIN_BACKLOG 64
@@ -35,7 +37,7 @@ int join_listen(struct join_service *j, const char *name, const char *path,
 	int rc;
 
 	j->name = name;
-	j->fd = j->ack = j->quit = -1;
+	j->fd = j->ack = j->quit = j->extra = -1;
 	j->doorbell = 0;
 	j->running = false;
 	if (strlen(path) >= sizeof(addr.sun_path) || strlen(path) >= sizeof(j->path))
@@ -71,20 +73,25 @@ int join_listen(struct join_service *j, const char *name, const char *path,
 static void *doorbell_thread(void *arg)
 {
 	struct join_service *j = arg;
-	struct pollfd p[2] = { { .fd = j->fd, .events = POLLIN },
-			       { .fd = j->quit, .events = POLLIN } };
+	/* a negative fd is ignored by poll(): a socket closed or never opened */
+	struct pollfd p[3] = { { .fd = j->quit, .events = POLLIN },
+			       { .fd = j->fd, .events = POLLIN },
+			       { .fd = j->extra, .events = POLLIN } };
 
 	for (;;) {
 		uint64_t n;
 		long pid;
 
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[1].revents)
+		if (p[0].revents)
 			break;
+		/* the janitor's end closed: one last ring, then it is not watched any more */
+		if (p[2].revents & (POLLHUP | POLLERR | POLLNVAL))
+			p[2].fd = -1;
 		/* the kernel stores the child's pid in j->doorbell before the child runs (so before
 		 * the loop can see it exit); x86-64 order: flags, stack, parent_tid, child_tid */
 		pid = syscall(SYS_clone, CLONE_PARENT_SETTID | SIGCHLD, 0, &j->doorbell, NULL, 0);
@@ -92,7 +99,7 @@ static void *doorbell_thread(void *arg)
 			syscall(SYS_exit_group, 0);
 		if (pid < 0)
 			break;
-		p[0].revents = 0;
+		p[1].revents = p[2].revents = 0;
 		struct pollfd w[2] = { { .fd = j->ack, .events = POLLIN },
 				       { .fd = j->quit, .events = POLLIN } };
 		while (poll(w, 2, -1) < 0 && errno == EINTR)
@@ -108,7 +115,7 @@ void join_open(struct session *s)
 	struct join_service *j = s->joins;
 	sigset_t all, old;
 
-	if (j == NULL || j->fd < 0 || j->running)
+	if (j == NULL || (j->fd < 0 && j->extra < 0) || j->running)
 		return;
 	j->ack = eventfd(0, EFD_CLOEXEC);
 	j->quit = eventfd(0, EFD_CLOEXEC);
@@ -199,6 +206,7 @@ static void serve(struct session *s)
 		if (seize_peer(s, conn, &pid, &err) < 0) {
 			log_warn("container %s: process %d may not join: %s", s->joins->name, pid,
 				 err->msg);
+			metrics_failure(s->metrics, METRICS_JOIN_REFUSED);
 			reply(conn, err->msg);
 			continue;
 		}
@@ -220,6 +228,7 @@ bool join_on_report(struct session *s, const struct report *r)
 		return true; /* rung just before join_close() */
 	if (j->fd >= 0)
 		serve(s);
+	reload_receive(s);
 	if (write(j->ack, &one, sizeof(one)) < 0)
 		log_warn_errno("join: doorbell");
 	return true;
@@ -237,7 +246,7 @@ void join_close(struct session *s)
 {
 	struct join_service *j = s->joins;
 
-	if (j == NULL || j->fd < 0)
+	if (j == NULL || (j->fd < 0 && !j->running))
 		return;
 	join_unlink(j); /* fails in an unprivileged tracer: the janitor does it then */
 	if (j->running) {
@@ -249,7 +258,8 @@ void join_close(struct session *s)
 		j->running = false;
 		/* a doorbell child it rang is reaped by the loop as an unknown task */
 	}
-	close(j->fd);
+	if (j->fd >= 0)
+		close(j->fd);
 	j->fd = -1;
 	if (j->ack >= 0)
 		close(j->ack);

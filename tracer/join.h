@@ -22,7 +22,9 @@ struct report;
 
 struct join_service {
 	const char *name; /* borrowed: the container's id, for the log */
-	int fd; /* the listening socket, -1 once closed */
+	int fd; /* the listening socket, -1 once closed (or never opened) */
+	int extra; /* another descriptor that rings the doorbell when readable: the janitor's
+		    * channel (tracer/reload.h); -1: none */
 	int ack, quit; /* eventfds: the loop served a ring; join_close() */
 	pthread_t thread; /* the doorbell thread, when running */
 	bool running;
@@ -36,10 +38,12 @@ struct join_service {
  * container named `name`. */
 int join_listen(struct join_service *j, const char *name, const char *path,
 		struct oci_error **err);
-/* Start serving (the doorbell thread). The session must be in its wait loop from now. */
+/* Start serving (the doorbell thread), if there is a socket or an extra descriptor. The
+ * session must be in its wait loop from now. */
 void join_open(struct session *s);
-/* A death report of the doorbell's child: serve every waiting connection, re-arm the
- * doorbell. Returns false if the report is not the doorbell's. */
+/* A death report of the doorbell's child: serve every waiting connection, take what the
+ * janitor sent (reload_receive()), re-arm the doorbell. Returns false if the report is not
+ * the doorbell's. */
 bool join_on_report(struct session *s, const struct report *r);
 /* Remove the socket file if it is still this service's (root's work: the janitor's). */
 void join_unlink(const struct join_service *j);

@@ -17,12 +17,29 @@
 #include "inject.h"
 #include "join.h"
 #include "log.h"
+#include "metrics.h"
 #include "observe.h"
 #include "procfs.h"
+#include "reload.h"
 #include "session.h"
 
 volatile sig_atomic_t session_stop_signal;
+volatile sig_atomic_t session_reload_signal;
 static volatile pid_t wake_target;
+static volatile sig_atomic_t hup_reloads;
+
+/* A vfork child's exec or death ends its parent's wait. */
+static void vfork_done(struct session *s, struct tracee *child)
+{
+	struct tracee *parent;
+
+	if (child == NULL || child->vfork_parent == 0)
+		return;
+	parent = tracee_find(&s->tasks, child->vfork_parent);
+	if (parent)
+		parent->flags &= ~TRACEE_F_IN_VFORK;
+	child->vfork_parent = 0;
+}
 
 static void on_death(struct session *s, const struct report *r)
 {
@@ -30,6 +47,7 @@ static void on_death(struct session *s, const struct report *r)
 
 	if (t && (t->flags & (TRACEE_F_DIVERTED | TRACEE_F_INSTALL_HELD)))
 		divert_seen(s, t);
+	vfork_done(s, t);
 	observe_death(s, t, r->tid, r->status);
 	/* the root's status; a root whose leader was a zombie already when octrace attached is
 	 * never traced itself: its last thread's status is the process's */
@@ -78,6 +96,7 @@ static struct tracee *family(struct session *s, pid_t tid, const char *field)
 static void inherit(struct tracee *child, const struct tracee *creator)
 {
 	child->armed = creator->armed;
+	child->policy_gen = creator->policy_gen;
 	child->flags |= creator->flags & INHERITED_FLAGS;
 }
 
@@ -119,8 +138,13 @@ static struct restart on_new_task(struct session *s, struct tracee *parent,
 	child->flags |= TRACEE_F_CREATOR_SEEN;
 	if (r->kind != REPORT_CLONE)
 		child->tgid = child->tid; /* a new process: no need to ask /proc */
-	if (r->kind == REPORT_VFORK)
+	if (r->kind == REPORT_VFORK) {
+		/* it waits once resumed, until the child's exec or death: a reload does not wait
+		 * for it to stop (attach.c) */
 		child->flags |= TRACEE_F_VFORK_CHILD;
+		child->vfork_parent = parent->tid;
+		parent->flags |= TRACEE_F_IN_VFORK;
+	}
 	log_debug("task %d created %d (%s)", parent->tid, child->tid,
 		  child->flags & TRACEE_F_NEW ? "first" : "already reported");
 	observe_new_task(s, parent, r->kind, child->tid);
@@ -170,6 +194,7 @@ static bool arm_in_kernel(struct session *s, struct tracee *t)
 	if (inject_filter(s, t, f, &err) == 0) {
 		/* the enforce-mode filter has every TRACE of the tracer-mode one too */
 		t->flags |= TRACEE_F_FILTERED | (f == s->arm_filter ? TRACEE_F_ARM_FILTER : 0);
+		t->policy_gen = s->policy_gen;
 		divert_after_inject(t, f, before);
 		return true;
 	}
@@ -179,6 +204,7 @@ static bool arm_in_kernel(struct session *s, struct tracee *t)
 	}
 	log_warn("process %d: enforce-mode filter not installed (%s): killed", tid,
 		 err ? err->msg : "?");
+	metrics_failure(s->metrics, METRICS_FILTER_NOT_INSTALLED);
 	kill(tid, SIGKILL);
 	return true;
 }
@@ -190,6 +216,7 @@ static struct restart on_exec(struct session *s, struct tracee *t, pid_t former)
 
 	t->flags &= ~TRACEE_F_NEW;
 	t->tgid = t->tid; /* after an exec the task is its group's leader */
+	vfork_done(s, t);
 	if ((t->flags & TRACEE_F_JOINING) &&
 	    (proc_ns_id(t->tid, "mnt", &ns) < 0 || ns.ino != s->arm_mnt.ino ||
 	     ns.dev != s->arm_mnt.dev))
@@ -269,13 +296,20 @@ void session_dispatch(struct session *s, const struct report *r, bool hold_inter
 	else
 		t = tracee_get(&s->tasks, r->tid);
 	tracee_stopped(t, r);
+	t->flags &= ~TRACEE_F_IN_VFORK; /* it stopped: it waits for nothing (§27) */
 	if (t->flags & (TRACEE_F_DIVERTED | TRACEE_F_INSTALL_HELD))
 		divert_seen(s, t);
 	if (t->flags & TRACEE_F_NEW)
 		session_adopt(s, t);
+	if ((t->flags & TRACEE_F_RESTACK) && r->kind == REPORT_EVENT_STOP) {
+		/* held: the loop's top stacks the reloaded policy's filter on its process */
+		s->restack_pending = true;
+		return;
+	}
 	rs = hold_interrupts && held_by_attach(r) ? HOLD : on_stop(s, t, r, former);
 	if (rs.op == RESTART_RESUME)
 		tracee_resume(s, t, rs.sig);
+	metrics_resumed(s->metrics); /* the time of a stop whose syscall was counted */
 }
 
 static void kill_one(struct tracee *t, void *data)
@@ -429,10 +463,18 @@ void session_loop(struct session *s)
 			session_stop_signal = 0;
 			handle_stop_request(s, sig);
 		}
+		if (session_reload_signal) {
+			session_reload_signal = 0;
+			reload_ask(s);
+		}
+		/* between two batches: every report dispatched, no task held but these */
+		if (s->reload)
+			reload_apply_pending(s);
 		observe_flush(s); /* nothing waits in memory while octrace sleeps */
 		n = next_batch(s, batch, (int)N_ELEMENTS(batch));
 		if (n == 0)
 			return;
+		metrics_batch(s->metrics);
 		dispatch_batch(s, batch, n);
 	}
 }
@@ -441,19 +483,23 @@ static void stop_handler(int sig)
 {
 	int saved = errno;
 
-	session_stop_signal = sig;
+	if (sig == SIGHUP && hup_reloads)
+		session_reload_signal = 1;
+	else
+		session_stop_signal = sig;
 	/* Wake the loop out of waitpid() even if every task sleeps: an interrupt stop. */
 	if (wake_target > 0)
 		ptrace(PTRACE_INTERRUPT, wake_target, 0, 0);
 	errno = saved;
 }
 
-void session_install_signal_handlers(void)
+void session_install_signal_handlers(bool reloads)
 {
 	struct sigaction sa = { .sa_handler = stop_handler }; /* no SA_RESTART: EINTR wakes */
 	const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 
 	wake_target = 0;
+	hup_reloads = reloads;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);

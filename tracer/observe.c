@@ -18,6 +18,8 @@
 #include "cleanup.h"
 #include "decode.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_pub.h"
 #include "procfs.h"
 #include "learn.h"
 
@@ -65,6 +67,8 @@ void observe_armed(struct session *s, struct tracee *t)
 	ssize_t n;
 
 	t->comm_at = 0;
+	if (t->flags & TRACEE_F_JOINING)
+		metrics_join(s->metrics);
 	if (s->audit == NULL)
 		return;
 	proc_cmdline(t->tid, cmdline, sizeof(cmdline), argv, ARGV_MAX, &argc);
@@ -268,6 +272,13 @@ static bool denies(const struct session *s, const struct oci_slot_value *v)
 	       (v->action == OCI_ACT_ERRNO || v->action == OCI_ACT_NOTIFY);
 }
 
+/* The decision denies the syscall, and octrace applied it: an errno, a kill, a trap. */
+static bool applies_denial(const struct session *s, const struct decision *d)
+{
+	return (s->mode == MODE_ENFORCE || d->guard != OCI_GUARD_NONE) &&
+	       d->action != OCI_ACT_ALLOW && d->action != OCI_ACT_LOG && d->action != OCI_ACT_TRACE;
+}
+
 static bool acts_without_return(const struct oci_slot_value *v)
 {
 	return v->action == OCI_ACT_KILL_THREAD || v->action == OCI_ACT_KILL_PROCESS ||
@@ -289,10 +300,12 @@ void observe_seccomp(struct session *s, struct tracee *t,
 
 	if (s->learn_filter && t->armed)
 		learn_note(s, t, info->arch, (int)info->seccomp.nr, info->seccomp.args);
-	/* a syscall the policy allows, stopped only by the learning filter: nothing to count
-	 * or log (at level all, its exit stop logs it as allowed in the kernel) */
+	/* a syscall the policy allows, stopped only by the learning filter or the runtime's
+	 * (its exec barrier): nothing to count or log (at level all, its exit stop logs it as
+	 * allowed in the kernel) */
 	if (d->action == OCI_ACT_ALLOW && d->guard == OCI_GUARD_NONE &&
-	    learn_stop_data(s, info->seccomp.ret_data))
+	    (learn_stop_data(s, info->seccomp.ret_data) ||
+	     oci_trace_data_is_runtime(info->seccomp.ret_data)))
 		return;
 	t->sc_nr = (int)info->seccomp.nr;
 	t->sc_arch = info->arch;
@@ -311,6 +324,7 @@ void observe_seccomp(struct session *s, struct tracee *t,
 	summary_add(&s->summary, info->arch, t->sc_nr, data);
 	if (denies(s, &t->sc_verdict))
 		summary_add_error(&s->summary, info->arch, t->sc_nr, data);
+	metrics_syscall(s->metrics, info->arch, t->sc_nr, d->action, applies_denial(s, d));
 	if (s->audit == NULL)
 		return;
 	/* at level all the exit stop logs it, with the return value; a kill or trap has none */
@@ -397,6 +411,10 @@ void observe_detach(struct session *s, size_t tasks)
 void observe_flush(struct session *s)
 {
 	audit_flush(s->audit);
+	if (s->metrics) {
+		metrics_audit(s->metrics, audit_written(s->audit), audit_suppressed(s->audit));
+		metrics_publish(s->metrics, false);
+	}
 }
 
 void observe_teardown(struct session *s, int exit_code)
@@ -404,4 +422,8 @@ void observe_teardown(struct session *s, int exit_code)
 	if (s->audit)
 		audit_teardown(s->audit, 0, exit_code, &s->summary,
 			       s->filter);
+	if (s->metrics) {
+		metrics_audit(s->metrics, audit_written(s->audit), audit_suppressed(s->audit));
+		metrics_publish(s->metrics, true);
+	}
 }

@@ -13,6 +13,7 @@
 
 #include "attach.h"
 #include "reattach.h"
+#include "reload_client.h"
 #include "audit.h"
 #include "caps.h"
 #include "cleanup.h"
@@ -22,6 +23,8 @@
 #include "policy.h"
 #include "profile.h"
 #include "session.h"
+#include "metrics.h"
+#include "metrics_pub.h"
 #include "version.h"
 
 #define EXIT_USAGE 2
@@ -41,6 +44,7 @@ struct options {
 	const char *profile_base;
 	const char *profile_args;
 	const char *profile_stats;
+	const char *metrics;
 	char **args; /* CMD for run, PID for attach, FILE for check */
 	int n_args;
 };
@@ -49,6 +53,7 @@ static const char usage_text[] =
 	"Usage: octrace run [OPTIONS] [--] CMD [ARGS...]\n"
 	"       octrace attach [OPTIONS] PID\n"
 	"       octrace attach --container ID [--runtime runc|crun] [--root DIR]\n"
+	"       octrace reload --container ID [--root DIR]\n"
 	"       octrace check POLICY\n"
 	"       octrace profile merge PROFILE...\n"
 	"       octrace --version\n"
@@ -62,6 +67,9 @@ static const char usage_text[] =
 	"`attach --container` traces a running container again whose octrace daemon died\n"
 	"(complain or trace mode), with its own octrace-hook's policy, mode and logs: the\n"
 	"runtime (default runc, --root as given to it) names its bundle and init.\n"
+	"`reload --container` makes the daemon of a traced container re-read its policy file\n"
+	"(as SIGHUP to the daemon does): rules that tighten apply to every process at once, an\n"
+	"invalid policy is refused and the one in force stays (exit status 1).\n"
 	"\n"
 	"Options:\n"
 	"  -p, --policy FILE  the policy to enforce (default: none; trace only)\n"
@@ -84,6 +92,8 @@ static const char usage_text[] =
 	"                     keep the argument values seen for clone, unshare, socket and\n"
 	"                     personality, deny clone3 with ENOSYS (default); or names only\n"
 	"      --profile-stats FILE  write per syscall: calls, first executable, its rule\n"
+	"      --metrics FILE write the Prometheus metrics (docs/metrics.md) to FILE at the\n"
+	"                     end (atomically: a temporary file renamed)\n"
 	"      --debug        log the tracer's state transitions on stderr\n"
 	"  -h, --help         show this help\n"
 	"      --version      octrace's version and the libseccomp it runs with\n"
@@ -97,7 +107,7 @@ static const char *current_option = "";
 
 enum { OPT_COMPLAIN = 256, OPT_SUMMARY, OPT_ARM_NOW, OPT_DEBUG, OPT_AUDIT, OPT_AUDIT_LEVEL,
        OPT_AUDIT_MAX_SIZE, OPT_AUDIT_RATE, OPT_PROFILE_OUT, OPT_PROFILE_BASE, OPT_PROFILE_ARGS,
-       OPT_PROFILE_STATS };
+       OPT_PROFILE_STATS, OPT_METRICS };
 
 static const struct option long_options[] = {
 	{ "policy", required_argument, NULL, 'p' },
@@ -113,6 +123,7 @@ static const struct option long_options[] = {
 	{ "profile-base", required_argument, NULL, OPT_PROFILE_BASE },
 	{ "profile-args", required_argument, NULL, OPT_PROFILE_ARGS },
 	{ "profile-stats", required_argument, NULL, OPT_PROFILE_STATS },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -167,6 +178,9 @@ static int apply_option(struct options *o, int c)
 		return 0;
 	case OPT_PROFILE_STATS:
 		o->profile_stats = optarg;
+		return 0;
+	case OPT_METRICS:
+		o->metrics = optarg;
 		return 0;
 	case 'h':
 		fputs(usage_text, stdout);
@@ -242,11 +256,13 @@ struct plan {
 	struct profile profile;
 	struct oci_filter *learn_filter; /* learning with one stop per syscall (learn.h) */
 	struct oci_filter *learn_arm_filter;
+	struct metrics *metrics; /* --metrics */
 };
 
 static void plan_free(struct plan *p)
 {
 	audit_close(p->audit);
+	metrics_free(p->metrics);
 	profile_free(&p->profile);
 	oci_filter_free(p->filter);
 	oci_filter_free(p->arm_filter);
@@ -335,6 +351,11 @@ static int prepare(const struct options *o, struct plan *p)
 		return EXIT_USAGE;
 	if (prepare_learning(o, p) != 0)
 		return EXIT_USAGE;
+	if (o->metrics && check_writable_dir(o->metrics) < 0)
+		return EXIT_USAGE;
+	if (o->metrics &&
+	    (p->metrics = metrics_new(NULL, NULL, NULL, session_mode_name(mode_of(o)), -1)) == NULL)
+		return log_warn("out of memory"), EXIT_TRACER;
 	if (o->audit && audit_open(o->audit, -1, &ac, &p->audit, &err) < 0) {
 		fprintf(stderr, "octrace: %s\n", err->msg);
 		return EXIT_USAGE;
@@ -347,7 +368,7 @@ static void start_session(struct session *s, const struct options *o, struct pla
 {
 	struct session_config c = {
 		.mode = mode_of(o), .policy = p->policy, .filter = p->filter,
-		.arm_filter = p->arm_filter, .audit = p->audit,
+		.arm_filter = p->arm_filter, .audit = p->audit, .metrics = p->metrics,
 		.profile = o->profile_out ? &p->profile : NULL, .root = root,
 		.learn_filter = p->learn_filter, .learn_arm_filter = p->learn_arm_filter,
 		.forward_stop = forward_stop,
@@ -365,6 +386,12 @@ static int finish_session(struct session *s, const struct options *o)
 
 	if (s->profile && profile_write(o->profile_out, o->profile_base, o->profile_stats,
 					s->profile, &err) < 0) {
+		fprintf(stderr, "octrace: %s\n", err->msg);
+		code = EXIT_TRACER;
+	}
+	oci_error_free(err);
+	err = NULL;
+	if (s->metrics && metrics_write_file(s->metrics, o->metrics, &err) < 0) {
 		fprintf(stderr, "octrace: %s\n", err->msg);
 		code = EXIT_TRACER;
 	}
@@ -512,6 +539,8 @@ int main(int argc, char **argv)
 
 	if (reattach_requested(argc, argv))
 		return reattach_main(argc, argv);
+	if (reload_client_requested(argc, argv))
+		return reload_client_main(argc, argv);
 	rc = parse_args(argc, argv, &o);
 
 	if (rc != 0)

@@ -32,6 +32,7 @@ void session_start(struct session *s, const struct session_config *c)
 	s->arm_filter = c->mode == MODE_ENFORCE ? c->arm_filter : NULL;
 	s->audit = c->audit;
 	s->profile = c->profile;
+	s->metrics = c->metrics;
 	s->learn_filter = c->profile ? c->learn_filter : NULL;
 	s->learn_arm_filter = s->learn_filter ? c->learn_arm_filter : NULL;
 	/* learning without the learning filter stops at every syscall's entry */
@@ -39,7 +40,9 @@ void session_start(struct session *s, const struct session_config *c)
 			   (c->audit && audit_level(c->audit) == AUDIT_ALL);
 	s->detach_on_stop = c->detach_on_stop;
 	s->forward_stop = c->forward_stop;
-	session_install_signal_handlers();
+	s->reload = c->reload;
+	s->hup_reloads = c->reload != NULL;
+	session_install_signal_handlers(s->hup_reloads);
 	/* an audit log on a pipe with no reader: EPIPE, not death. Set in the tracer only: a
 	 * command it starts keeps the disposition it was given. */
 	signal(SIGPIPE, SIG_IGN);

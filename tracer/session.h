@@ -3,6 +3,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -13,7 +14,9 @@
 #include "tracee.h"
 
 struct audit;
+struct metrics;
 struct profile;
+struct reload_channel;
 
 enum session_mode {
 	MODE_TRACE, /* no policy: nothing stops, nothing changes */
@@ -48,11 +51,19 @@ struct session {
 	struct summary summary;
 	struct audit *audit; /* borrowed; NULL: no audit log */
 	struct profile *profile; /* borrowed; NULL: no profile is learnt */
+	struct metrics *metrics; /* borrowed; NULL: no metrics (metrics.h) */
 	const struct oci_filter *learn_filter; /* borrowed; learning with one stop per syscall:
 						* injected at the attach in place of `filter`
 						* (learn.h); NULL: learning at entry stops */
 	const struct oci_filter *learn_arm_filter; /* borrowed; the same in place of
 						    * `arm_filter` (an attach with --arm-now) */
+	struct reload_channel *reload; /* borrowed; the janitor's channel (tracer/reload.h), or
+					* NULL: no live policy */
+	unsigned policy_gen; /* how many reloads stacked a filter */
+	uint32_t own_data_end; /* after a reload: TRACE data below this (from OCI_TRACE_DATA_BASE)
+				* is an older filter of octrace's, not the tracee's own */
+	bool restack_pending; /* a TRACEE_F_RESTACK task is held: stack the filter at the top */
+	bool hup_reloads; /* SIGHUP asks for a reload (the daemon), not to stop */
 };
 
 /* "enforce", "complain" or "trace", as logs write it. */
@@ -70,7 +81,9 @@ struct session_config {
 	const struct oci_filter *arm_filter; /* borrowed; may be NULL */
 	struct audit *audit; /* borrowed; may be NULL */
 	struct profile *profile; /* borrowed; may be NULL */
+	struct metrics *metrics; /* borrowed; may be NULL */
 	const struct oci_filter *learn_filter, *learn_arm_filter; /* borrowed; may be NULL */
+	struct reload_channel *reload; /* borrowed; may be NULL */
 	pid_t root;
 	bool detach_on_stop, forward_stop;
 };
@@ -117,7 +130,9 @@ void session_loop(struct session *s);
 
 /* Set from signal handlers; checked by the loop. */
 extern volatile sig_atomic_t session_stop_signal;
-void session_install_signal_handlers(void);
+extern volatile sig_atomic_t session_reload_signal;
+/* `hup_reloads`: SIGHUP sets session_reload_signal (the daemon), else it stops the session. */
+void session_install_signal_handlers(bool hup_reloads);
 
 /* The session's result as a process exit status: the root's code, or 128+signal. */
 int session_exit_code(const struct session *s);

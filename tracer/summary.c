@@ -59,6 +59,36 @@ static struct summary_entry *entry_of(struct summary *sum, uint32_t arch, int nr
 	return e;
 }
 
+void summary_remap(struct summary *sum, uint32_t (*map)(uint32_t data, void *ctx), void *ctx)
+{
+	struct summary old = *sum;
+
+	if (old.cap == 0)
+		return;
+	sum->entries = calloc(old.cap, sizeof(*sum->entries));
+	if (sum->entries == NULL)
+		abort();
+	sum->used = 0;
+	/* as many keys or fewer: they all fit in a table of the same size */
+	for (size_t i = 0; i < old.cap; i++) {
+		const struct summary_entry *o = &old.entries[i];
+		struct summary_entry *e;
+		uint32_t data;
+
+		if (o->count == 0)
+			continue;
+		data = map(o->data, ctx);
+		e = &sum->entries[slot_of(sum, o->arch, o->nr, data)];
+		if (e->count == 0) {
+			*e = (struct summary_entry){ .arch = o->arch, .nr = o->nr, .data = data };
+			sum->used++;
+		}
+		e->count += o->count;
+		e->errors += o->errors;
+	}
+	free(old.entries);
+}
+
 void summary_add(struct summary *sum, uint32_t arch, int nr, uint32_t data)
 {
 	struct summary_entry *e = entry_of(sum, arch, nr, data);

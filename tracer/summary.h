@@ -48,5 +48,8 @@ struct summary_entry *summary_sorted(const struct summary *sum, size_t *n);
 /* Sums over every entry and the overflow. */
 unsigned long summary_total_calls(const struct summary *sum);
 unsigned long summary_total_errors(const struct summary *sum);
+/* Re-key every entry by map(data) (a policy reload renumbers the slots), merging entries
+ * that meet. */
+void summary_remap(struct summary *sum, uint32_t (*map)(uint32_t data, void *ctx), void *ctx);
 void summary_print(const struct summary *sum, const struct oci_filter *filter, FILE *out);
 void summary_free(struct summary *sum);

@@ -69,17 +69,20 @@ enum tracee_flag {
 	TRACEE_F_TRAP_PENDING = 1 << 1, /* a SCMP_ACT_TRAP is on its way: fix up SIGSYS */
 	TRACEE_F_CREATOR_SEEN = 1 << 2, /* the event of the task that created it was seen */
 	TRACEE_F_FILTERED = 1 << 3, /* attach: octrace's filter is installed in it */
-	TRACEE_F_IN_VFORK = 1 << 4, /* attach: resumed from a vfork event, waits for its child */
+	TRACEE_F_IN_VFORK = 1 << 4, /* resumed from a vfork event, waits for its child (until the
+				     * child's exec or death, or a stop of its own) */
 	TRACEE_F_VFORK_CHILD = 1 << 5, /* attach: a vfork child (its parent waits for it) */
 	TRACEE_F_ARM_FILTER = 1 << 6, /* the enforce-mode filter is installed in it */
 	TRACEE_F_JOINING = 1 << 7, /* a runtime's process joining the container (tracer/join.h):
 				    * not the container's until it execs inside it */
 	TRACEE_F_JOINED = 1 << 8, /* the process that joined: its exit is a "leave" event */
-	TRACEE_F_OWN_FILTERS = 1 << 9, /* every filter in it is octrace's: ERRNO by diversion
-					* is exact (tracer/divert.h) */
-	TRACEE_F_DIVERTED = 1 << 10, /* resumed from a diverted ERRNO: may not have re-run the
+	TRACEE_F_RESTACK = 1 << 9, /* a policy reload's filter is still to be stacked on it, at
+				    * its next event-stop (it waited in vfork: tracer/reload.h) */
+	TRACEE_F_OWN_FILTERS = 1 << 10, /* every filter in it is octrace's: ERRNO by diversion
+					 * is exact (tracer/divert.h) */
+	TRACEE_F_DIVERTED = 1 << 11, /* resumed from a diverted ERRNO: may not have re-run the
 				      * filters yet (until its next report) */
-	TRACEE_F_INSTALL_HELD = 1 << 11, /* held in the stop of its TSYNC filter install until
+	TRACEE_F_INSTALL_HELD = 1 << 12, /* held in the stop of its TSYNC filter install until
 					  * its group has no diverted thread left */
 };
 
@@ -92,6 +95,8 @@ struct tracee {
 	int stop_sig; /* signal of a REPORT_SIGNAL / REPORT_GROUP_STOP stop */
 	int trap_nr; /* the real syscall number behind a pending TRAP */
 	pid_t tgid; /* its thread group, 0 until an event needs it */
+	pid_t vfork_parent; /* a vfork child: the thread that waits for it, else 0 */
+	unsigned policy_gen; /* the newest policy (session.policy_gen) octrace stacked on it */
 	/* the syscall in progress, for audit (entry -> seccomp -> exit stops) */
 	bool in_syscall;
 	bool sc_logged; /* its event is written already */

@@ -203,13 +203,13 @@ if [ -s "$TMP/traced.json" ] &&
 	[ "$(jq -c '.hooks.prestart[0] | keys' "$TMP/traced.json")" = '["args","path"]' ] &&
 	[ "$(jq -S 'del(.hooks, .linux.seccomp)' "$TMP/traced.json")" = \
 		"$(jq -S 'del(.hooks, .linux.seccomp)' "$TMP/control.json")" ] &&
-	[ "$(jq -c '.linux.seccomp | [.syscalls[] | select(.names | index("getpgid")) | .action, .errnoRet]' "$TMP/traced.json")" = \
-		'["SCMP_ACT_TRACE",28672]' ] &&
+	[ "$(jq -c '.linux.seccomp | [.defaultAction, (.syscalls[] | .names, .action, .errnoRet)]' "$TMP/traced.json")" = \
+		'["SCMP_ACT_ALLOW",["execve","execveat"],"SCMP_ACT_TRACE",28672]' ] &&
 	[ "$(jq -c .hooks "$TMP/control.json")" = null ] &&
 	cmp -s "$TMP/traced.mode" "$TMP/control.mode"; then
-	ok "octrace-runtime's config.json: runtime.json's hook added to hooks.prestart, linux.seccomp the policy's tracer form (getpgid: TRACE), nothing else changed"
+	ok "octrace-runtime's config.json: runtime.json's hook added to hooks.prestart, linux.seccomp the policy's exec barrier (execve, execveat: TRACE), nothing else changed"
 else
-	not_ok "octrace-runtime's config.json: runtime.json's hook added to hooks.prestart, linux.seccomp the policy's tracer form (getpgid: TRACE), nothing else changed"
+	not_ok "octrace-runtime's config.json: runtime.json's hook added to hooks.prestart, linux.seccomp the policy's exec barrier (execve, execveat: TRACE), nothing else changed"
 	echo "# want hooks $want_hooks"
 	jq -c .hooks "$TMP/traced.json" 2>&1 | diag
 	diff <(jq -S . "$TMP/control.json" 2>&1) <(jq -S . "$TMP/traced.json" 2>&1) | head -40 | diag

@@ -16,8 +16,8 @@
 #      child too); then `kill KILL` while execs run: everything torn down
 #   5. exec into the stopped container: fails as the runtime's own exec fails
 #   6. exec --process FILE (as containerd passes it) --pid-file FILE: enforced the same
-#   7. the bare runtime's exec: getpgid never succeeds (fails until config.json carries a
-#      tracer-form linux.seccomp)
+#   7. the bare runtime's exec: its program never runs (the exec barrier in config.json's
+#      linux.seccomp: nobody traces it, its execve fails with ENOSYS)
 #   8. a container octrace does not trace ("trace": "annotated", no annotation): exec passes
 #      straight through (getpgid succeeds, no log)
 #   9. the container's daemon is gone (kill -9): the exec fails, status 1, one line in the
@@ -291,17 +291,15 @@ else
 	not_ok "6. the --pid-file's pid ('$ppid6') is the join event's ('$jpid') and the denied getpgid's"
 fi
 
-# 7. The bare runtime's exec on the same container: getpgid must never succeed.
+# 7. The bare runtime's exec on the same container: its program must never run.
 rt_exec e1 /bin/integ-prog probe 7 >"$TMP/7.out" 2>"$TMP/7.err" </dev/null
 status=$?
-if grep -Eq '^getpgid: [0-9]+ errno 0$' "$TMP/7.out"; then
-	not_ok "7. bare $RT exec into a traced container: getpgid never succeeds (it SUCCEEDED: $(head -1 "$TMP/7.out"), status $status; config.json has no tracer-form linux.seccomp yet)"
-elif grep -Eq '^getpgid: -1 errno [0-9]+$' "$TMP/7.out" || [ "$status" != 0 ]; then
-	ok "7. bare $RT exec into a traced container: getpgid never succeeds ($(head -1 "$TMP/7.out"), status $status)"
+if [ ! -s "$TMP/7.out" ] && [ "$status" != 0 ]; then
+	ok "7. bare $RT exec into a traced container: its program never runs (status $status: $(head -c 200 "$TMP/7.err"))"
 else
-	not_ok "7. bare $RT exec into a traced container: getpgid never succeeds (no output, status $status)"
+	not_ok "7. bare $RT exec into a traced container: its program never runs (status $status)"
+	show "$TMP/7.out" "$TMP/7.err"
 fi
-show "$TMP/7.out" "$TMP/7.err"
 rmdir "$ROOTFS/probe-dir" 2>/dev/null # the bare exec's mkdirat may have created it
 
 # 10. runtime.json names the same hook at another path than the container's config.json does

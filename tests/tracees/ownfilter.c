@@ -2,7 +2,7 @@
  * syscall number no kernel knows (1024 and up in its ABI's numbering, the x32 bit aside) and
  * allows the rest, then makes the call the policy denies (getppid), one it allows (getegid)
  * and an unknown one (1500). octrace denies with ERRNO by diverting the call to a reserved
- * number (docs/kernel-behaviours.md §27), which such a filter would answer itself: a denial
+ * number (docs/kernel-behaviours.md §28), which such a filter would answer itself: a denial
  * must still give the policy's errno, exactly as under the kernel's own enforcement.
  *
  * `ownfilter --exec ABI:HOW:ACTION -- CMD...` installs that filter and execs CMD (a filter

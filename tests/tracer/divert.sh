@@ -1,5 +1,5 @@
 #!/bin/bash
-# ERRNO BY DIVERSION (docs/kernel-behaviours.md §27): octrace denies with an errno by changing
+# ERRNO BY DIVERSION (docs/kernel-behaviours.md §28): octrace denies with an errno by changing
 # the syscall number at the seccomp stop to a reserved one that its own filters answer with
 # that errno, where every filter of the process is its own; otherwise with two register
 # writes. Asserted:

@@ -209,7 +209,7 @@ is "$KOUT" "0x3fffff01 = -1 ENOSYS
 0x3fffff03 SIGSYS"* ]]
 ok $? "reserved numbers 0x3fffff01-03: octrace's documented stricter result (killed, killed, trapped)" \
 	"octrace: $OCT_OUT"
-# The reserved ERRNO range (0x3fffe000 + e, docs/kernel-behaviours.md §27): -e with no stop,
+# The reserved ERRNO range (0x3fffe000 + e, docs/kernel-behaviours.md §28): -e with no stop,
 # where the kernel says ENOSYS; the edges of the range agree with the kernel.
 both "$T/p.json" "$B/sysprobe" 0x3fffe001 0x3fffe00d 0x3fffeffe 0x3fffdfff 0x3ffff000
 is "$KOUT" "0x3fffe001 = -1 ENOSYS

@@ -490,6 +490,24 @@ static const struct key_rule reattach_keys[] = {
     {"mode", true, is_mode_name},
     {"since", false, is_time_or_null},
 };
+static int is_reload_result(const struct json *v, char **why)
+{
+	if (v->type == JSON_STRING && (strcmp(v->text, "applied") == 0 ||
+				       strcmp(v->text, "unchanged") == 0 ||
+				       strcmp(v->text, "refused") == 0))
+		return 0;
+	return fail(why, "not applied, unchanged or refused");
+}
+
+static const struct key_rule policy_reload_keys[] = {
+    TASK_KEYS,
+    {"policy", true, is_string_or_null},
+    {"result", true, is_reload_result},
+    {"processes", true, is_uint},
+    {"deferred", true, is_uint},
+    {"failed", true, is_uint},
+    {"error", true, is_string_or_null},
+};
 static const struct key_rule suppressed_keys[] = {
     COMMON_KEYS,
     {"dropped", true, is_positive},
@@ -515,7 +533,7 @@ static const struct {
     EVENT("exit_group", exit_group_keys), EVENT("detach", detach_keys),
     EVENT("teardown", teardown_keys), EVENT("leave", leave_keys),
     EVENT("tracer_died", tracer_died_keys), EVENT("reattach", reattach_keys),
-    EVENT("suppressed", suppressed_keys),
+    EVENT("suppressed", suppressed_keys), EVENT("policy_reload", policy_reload_keys),
 };
 
 static bool is_action_named(const struct json *v, const char *name)

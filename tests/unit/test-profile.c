@@ -453,6 +453,72 @@ static void test_serializer(void)
 	oci_error_free(err);
 }
 
+/* The exec barrier octrace-runtime has a runtime install (oci_policy_to_barrier_json()):
+ * exactly what it writes, and what a runtime's libseccomp makes of it on every ABI. */
+static void test_barrier(void)
+{
+	static const char *allowlist =
+	    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":[\"SCMP_ARCH_X86_64\","
+	    "\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\","
+	    "\"SECCOMP_FILTER_FLAG_LOG\",\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\","
+	    "\"SECCOMP_FILTER_FLAG_NEW_LISTENER\"],\"listenerPath\":\"/run/l.sock\",\"syscalls\":["
+	    "{\"names\":[\"getpid\",\"execve\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+	    "{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13},"
+	    "{\"names\":[\"w\"],\"action\":\"SCMP_ACT_NOTIFY\"},{\"names\":[\"z\"],"
+	    "\"action\":\"SCMP_ACT_LOG\"},{\"names\":[\"v\"],\"action\":\"SCMP_ACT_TRACE\"}]}";
+	static const char *want =
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
+	    "\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\"],\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\","
+	    "\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"],\"syscalls\":[{\"names\":[\"execve\","
+	    "\"execveat\"],\"action\":\"SCMP_ACT_TRACE\",\"errnoRet\":28672}]}";
+	static const struct {
+		uint32_t arch;
+		int nr;
+		uint32_t ret;
+		const char *what;
+	} cases[] = {
+	    {AUDIT_ARCH_X86_64, 59, SECCOMP_RET_TRACE | OCI_TRACE_DATA_RUNTIME, "x86_64 execve"},
+	    {AUDIT_ARCH_X86_64, 322, SECCOMP_RET_TRACE | OCI_TRACE_DATA_RUNTIME, "x86_64 execveat"},
+	    {AUDIT_ARCH_I386, 11, SECCOMP_RET_TRACE | OCI_TRACE_DATA_RUNTIME, "i386 execve"},
+	    {AUDIT_ARCH_I386, 358, SECCOMP_RET_TRACE | OCI_TRACE_DATA_RUNTIME, "i386 execveat"},
+	    {AUDIT_ARCH_X86_64, 0x40000000 | 520, SECCOMP_RET_TRACE | OCI_TRACE_DATA_RUNTIME,
+	     "x32 execve"},
+	    {AUDIT_ARCH_X86_64, 0x40000000 | 545, SECCOMP_RET_TRACE | OCI_TRACE_DATA_RUNTIME,
+	     "x32 execveat"},
+	    {AUDIT_ARCH_X86_64, 83, SECCOMP_RET_ALLOW, "x86_64 mkdir (octrace's filter denies it)"},
+	    {AUDIT_ARCH_X86_64, 462, SECCOMP_RET_ALLOW, "x86_64 462 (octrace's filter: default)"},
+	    {AUDIT_ARCH_AARCH64, 221, SECCOMP_RET_KILL_THREAD, "an ABI the policy does not list"},
+	};
+	cleanup_oci_policy struct oci_policy *p = parse_text(allowlist), *full = parse_text(full_doc);
+	cleanup_oci_policy struct oci_policy *kill = parse_text(
+	    "{\"defaultAction\":\"SCMP_ACT_KILL\",\"syscalls\":[]}");
+	cleanup_oci_policy struct oci_policy *back = NULL;
+	cleanup_jsonw struct jsonw *w = jsonw_new(0);
+	struct oci_filter *f = NULL;
+	struct oci_error *err = NULL;
+	uint64_t args[6] = {0};
+	cleanup_free char *doc = NULL;
+	const char *buf;
+	size_t len;
+
+	ok(!oci_policy_kills_in_kernel(p), "ERRNO, NOTIFY, LOG, TRACE: nothing killed in the kernel");
+	ok(oci_policy_kills_in_kernel(full), "a KILL_PROCESS or TRAP rule kills in the kernel");
+	ok(oci_policy_kills_in_kernel(kill), "and so does a KILL default");
+	if (!ok(oci_policy_to_barrier_json(p, w, &err) == 0 && jsonw_finish(w, &buf, &len) == 0,
+		"the barrier serialises"))
+		return;
+	doc = strndup(buf, len);
+	is_str(doc, want, "ALLOW but execve/execveat, the policy's ABIs, TSYNC and SPEC_ALLOW only");
+	back = parse_text(doc);
+	if (!ok(oci_policy_compile(back, OCI_COMPILE_KERNEL, NULL, &f, &err) == 0,
+		"as a runtime compiles it"))
+		return;
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++)
+		ok(oci_filter_policy_verdict(f, cases[i].arch, cases[i].nr, args, 0) == cases[i].ret,
+		   "barrier: %s", cases[i].what);
+	oci_filter_free(f);
+}
+
 
 /* ---- arguments kept (--profile-args), architectures, stats, merge ---- */
 
@@ -937,6 +1003,7 @@ int main(void)
 	test_base_allow_default();
 	test_errors();
 	test_serializer();
+	test_barrier();
 	test_conditions();
 	test_values();
 	test_args_rules();

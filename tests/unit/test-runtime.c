@@ -561,12 +561,13 @@ static void check_added(const struct runtime_config *cfg, const struct bundle *b
 	cleanup_free char *stash = read_file(adopted);
 	cleanup_json struct json *stashed = parse_or_null(stash);
 	cleanup_json struct json *form = parse_or_null(
-		"{\"defaultAction\": \"SCMP_ACT_TRACE\", \"defaultErrnoRet\": 28672}");
+		"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"execve\", "
+		"\"execveat\"], \"action\": \"SCMP_ACT_TRACE\", \"errnoRet\": 28672}]}");
 	struct json *args;
 
 	ok(runtime_bundle_add_hook(want, cfg, &err) == 1, "the hook goes into the expected tree");
 	/* the bundle's own profile (no --policy) is adopted: kept aside for the hook, which gets
-	 * it as --policy, and config.json gets its tracer form */
+	 * it as --policy, and config.json gets its exec barrier (it kills and traps nothing) */
 	ok(json_equal(stashed, json_get(json_get(want, "linux"), "seccomp")),
 	   "the bundle's own linux.seccomp kept as BUNDLE/octrace-policy.json");
 	json_set((struct json *)json_get(want, "linux"), "seccomp", form);
@@ -575,8 +576,8 @@ static void check_added(const struct runtime_config *cfg, const struct bundle *b
 	json_append(args, NULL, json_new_string("--policy"));
 	json_append(args, NULL, json_new_string(adopted));
 	ok(json_equal(got, want),
-	   "every other field kept, in order, numbers digit for digit; linux.seccomp the tracer "
-	   "form, the hook given the adopted profile");
+	   "every other field kept, in order, numbers digit for digit; linux.seccomp the exec "
+	   "barrier, the hook given the adopted profile");
 	ok(pre && pre->len == 2 && strcmp(json_get(pre->items[1], "path")->text, hook_exe) == 0,
 	   "the hook is the last prestart entry");
 	ok(pre && strcmp(json_get(pre->items[0], "path")->text, "/usr/bin/other-hook") == 0,

@@ -12,16 +12,37 @@
  *                           calls exit_group(33): only it dies; init exits with STATUS
  *   hammer N                N threads and a child process hammer getpgid; "ready" once each
  *                           of the N was denied 100 times; never returns (for `kill`)
- *   lines FIFO              for each line read from FIFO, one getpgid: "getpgid: R errno E"
- *                           (R 0 on success); whatever the result (t-death.sh: a complain-mode
- *                           container whose tracer dies and comes back)
+ *   lines FIFO              for each line read from FIFO, one call: "NAME: R errno E" (R 0 on
+ *                           success), whatever the result (t-death.sh: a complain-mode
+ *                           container whose tracer dies and comes back). The line names it:
+ *                           mseal (462, invalid flags: EINVAL when it runs; newer than
+ *                           libseccomp 2.5, so no policy can name it), getpgid32 (the i386
+ *                           getpgid, int 0x80), exec (a child execs /bin/true: R 0 when it
+ *                           exited 0, the child's execve errno otherwise); anything else:
+ *                           getpgid (t-barrier.sh: the runtime's exec barrier)
  *   flood N                 N denied getpgid calls; "flood N denied", exit 0 (for the audit
  *                           log's size and rate limits)
+ *   reload FIFO N           (t-reload.sh: policies that change while it runs) N threads and a
+ *                           child process with N threads loop on getppid (and a denied mkdirat
+ *                           every 16384)
+ *                           for load; for each line read from FIFO, getsid(0) is called by the
+ *                           main thread, by a thread and a child process started at the
+ *                           beginning, by a new child, by a process that waits in vfork
+ *                           between two lines and by one that sits stopped (SIGSTOP) between
+ *                           two lines, and by a process whose own filter makes seccomp(2) fail
+ *                           (octrace cannot stack a filter on it: killed in enforce mode):
+ *                           "getsid: main R E thread R E child R E new R E vfork R E stopped R E
+ *                           sealed R E" (R 0 on success, E the errno; "sealed gone" once it died)
  */
 #include <errno.h>
+#include <sys/prctl.h>
+#include <stddef.h>
+#include <linux/seccomp.h>
+#include <linux/filter.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +51,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define N_INSNS(a) ((unsigned short)(sizeof(a) / sizeof((a)[0])))
 #define DENIED_ERRNO 42 /* deny.json: getpgid */
 #define MKDIR_ERRNO 13  /* deny.json: mkdir, mkdirat */
 #define TREE_EXIT 33    /* what the tree's exit_group process exits with */
@@ -265,6 +287,65 @@ static int hammer_forever(int n)
 	return 99;
 }
 
+#define NR_MSEAL 462
+#define NR_GETPGID_I386 132
+
+/* The i386 entry from 64-bit code: the compat syscall table, AUDIT_ARCH_I386 for seccomp.
+ * Returns the raw value (-errno on failure). */
+static long int80(long nr, long arg)
+{
+	long r;
+
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(nr), "b"(arg)
+			 : "memory", "r8", "r9", "r10", "r11");
+	return r;
+}
+
+/* 0 when a child's exec of /bin/true exited 0, else -1 with errno: execve's in the child,
+ * which exits with it (or the child's status, had it run and failed) */
+static long exec_true(void)
+{
+	pid_t c = fork_or_fail();
+	int st;
+
+	if (c == 0) {
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(errno);
+	}
+	st = status_of(c);
+	if (st == 0)
+		return 0;
+	errno = st;
+	return -1;
+}
+
+static long line_call(const char *line, const char **name)
+{
+	long r;
+
+	if (strcmp(line, "mseal\n") == 0) {
+		*name = "mseal";
+		return syscall(NR_MSEAL, 0, 0, 1);
+	}
+	if (strcmp(line, "getpgid32\n") == 0) {
+		*name = "getpgid32";
+		r = int80(NR_GETPGID_I386, 0);
+		if (r < 0 && r > -4096) {
+			errno = (int)-r;
+			return -1;
+		}
+		return r;
+	}
+	if (strcmp(line, "exec\n") == 0) {
+		*name = "exec";
+		return exec_true();
+	}
+	*name = "getpgid";
+	return syscall(SYS_getpgid, 0);
+}
+
 static int lines(const char *fifo)
 {
 	char line[256];
@@ -275,10 +356,215 @@ static int lines(const char *fifo)
 		return 100;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		long r = syscall(SYS_getpgid, 0);
+		const char *name;
+		long r = line_call(line, &name);
 
-		printf("getpgid: %d errno %d\n", r < 0 ? -1 : 0, r < 0 ? errno : 0);
+		printf("%s: %d errno %d\n", name, r < 0 ? -1 : 0, r < 0 ? errno : 0);
 		fflush(stdout);
+	}
+	return 0;
+}
+
+/* reload: a getsid on request, its answer back, in a thread or a process made at the start */
+struct asker {
+	int req[2], ans[2];
+};
+
+static void answer_getsid(struct asker *a)
+{
+	char c;
+
+	while (read(a->req[0], &c, 1) == 1) {
+		long r = syscall(SYS_getsid, 0);
+		int e[2] = { r < 0 ? -1 : 0, r < 0 ? errno : 0 };
+
+		if (write(a->ans[1], e, sizeof(e)) != sizeof(e))
+			break;
+	}
+}
+
+/* Between two requests it waits in vfork: its child reads the request. */
+static void vfork_asker(struct asker *a)
+{
+	for (;;) {
+		pid_t c = vfork();
+		char ch;
+
+		if (c == 0) {
+			syscall(SYS_read, a->req[0], &ch, 1);
+			syscall(SYS_exit, 0);
+		}
+		if (c < 0 || waitpid(c, NULL, 0) != c)
+			_exit(1);
+		long r = syscall(SYS_getsid, 0);
+		int e[2] = { r < 0 ? -1 : 0, r < 0 ? errno : 0 };
+
+		if (write(a->ans[1], e, sizeof(e)) != sizeof(e))
+			_exit(1);
+	}
+}
+
+/* Between two requests it sits stopped: SIGCONT, then the request. */
+static void stopped_asker(struct asker *a)
+{
+	for (;;) {
+		char ch;
+
+		kill(getpid(), SIGSTOP);
+		if (read(a->req[0], &ch, 1) != 1)
+			_exit(0);
+		long r = syscall(SYS_getsid, 0);
+		int e[2] = { r < 0 ? -1 : 0, r < 0 ? errno : 0 };
+
+		if (write(a->ans[1], e, sizeof(e)) != sizeof(e))
+			_exit(1);
+	}
+}
+
+/* 'T' or 't' in /proc/PID/stat: in a group-stop (traced or not). */
+static void wait_stopped(pid_t pid)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 10000; i++) {
+		FILE *f = fopen(path, "re");
+		char *p = NULL;
+
+		if (f && fgets(buf, sizeof(buf), f))
+			p = strrchr(buf, ')');
+		if (f)
+			fclose(f);
+		if (p && (p[2] == 'T' || p[2] == 't'))
+			return;
+		usleep(1000); /* nothing to wait on: the kernel says it stopped only in /proc */
+	}
+	fail("stopped asker never stopped", -1, 0);
+}
+
+/* Its own filter answers seccomp(2) with EPERM: no filter can be stacked on it any more. */
+static void sealed_asker(struct asker *a)
+{
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { N_INSNS(insns), insns };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		fail("sealed: its own filter", -1, errno);
+	answer_getsid(a);
+	_exit(0);
+}
+
+static void *asker_thread(void *arg)
+{
+	answer_getsid(arg);
+	return NULL;
+}
+
+static void ask(struct asker *a, int out[2])
+{
+	if (write(a->req[1], "?", 1) != 1 || read(a->ans[0], out, 2 * sizeof(int)) != 2 * sizeof(int))
+		fail("asker", -1, errno);
+}
+
+/* The same with an asker that may be gone: 0, or -1. */
+static int ask_maybe(struct asker *a, int out[2])
+{
+	return write(a->req[1], "?", 1) == 1 &&
+			       read(a->ans[0], out, 2 * sizeof(int)) == 2 * sizeof(int)
+		       ? 0
+		       : -1;
+}
+
+static void *load_thread(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0;; i++) {
+		syscall(SYS_getppid);
+		if (i % 16384 == 0) /* a stop in the tracer, and a bounded audit log */
+			syscall(SYS_mkdirat, AT_FDCWD, "/reload-dir", 0755);
+	}
+	return NULL;
+}
+
+static void start_load(int n)
+{
+	for (int i = 0; i < n; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, load_thread, NULL))
+			fail("pthread_create", -1, errno);
+	}
+}
+
+static int reload(const char *fifo, int n)
+{
+	struct asker th, ch, vf, st, se;
+	char line[256];
+	FILE *f = fopen(fifo, "r+");
+	pthread_t t;
+	pid_t stopped;
+
+	if (f == NULL || pipe(th.req) || pipe(th.ans) || pipe(ch.req) || pipe(ch.ans) ||
+	    pipe(vf.req) || pipe(vf.ans) || pipe(st.req) || pipe(st.ans) || pipe(se.req) ||
+	    pipe(se.ans))
+		fail("reload: setup", -1, errno);
+	signal(SIGPIPE, SIG_IGN); /* the sealed asker's pipe, once it is gone */
+	if (fork_or_fail() == 0)
+		sealed_asker(&se);
+	close(se.req[0]);
+	close(se.ans[1]);
+	if (fork_or_fail() == 0) {
+		start_load(n);
+		answer_getsid(&ch);
+		_exit(0);
+	}
+	if (fork_or_fail() == 0)
+		vfork_asker(&vf);
+	if ((stopped = fork_or_fail()) == 0)
+		stopped_asker(&st);
+	if (pthread_create(&t, NULL, asker_thread, &th))
+		fail("pthread_create", -1, errno);
+	start_load(n);
+	while (fgets(line, sizeof(line), f)) {
+		int m[2], a[2], c[2], v[2], z[2], w[2] = { 0, 0 }, q[2];
+		char sealed[32];
+		long r = syscall(SYS_getsid, 0);
+		pid_t pid;
+		int p[2];
+
+		m[0] = r < 0 ? -1 : 0;
+		m[1] = r < 0 ? errno : 0;
+		ask(&th, a);
+		ask(&ch, c);
+		ask(&vf, v);
+		wait_stopped(stopped);
+		kill(stopped, SIGCONT);
+		ask(&st, z);
+		if (ask_maybe(&se, q) == 0)
+			snprintf(sealed, sizeof(sealed), "%d %d", q[0], q[1]);
+		else
+			snprintf(sealed, sizeof(sealed), "gone");
+		if (pipe(p) || (pid = fork_or_fail()) < 0)
+			fail("pipe", -1, errno);
+		if (pid == 0) {
+			r = syscall(SYS_getsid, 0);
+			w[0] = r < 0 ? -1 : 0;
+			w[1] = r < 0 ? errno : 0;
+			_exit(write(p[1], w, sizeof(w)) == sizeof(w) ? 0 : 1);
+		}
+		close(p[1]);
+		if (read(p[0], w, sizeof(w)) != sizeof(w))
+			fail("new child", -1, errno);
+		close(p[0]);
+		waitpid(pid, NULL, 0);
+		say("getsid: main %d %d thread %d %d child %d %d new %d %d vfork %d %d stopped %d %d "
+		    "sealed %s",
+		    m[0], m[1], a[0], a[1], c[0], c[1], w[0], w[1], v[0], v[1], z[0], z[1], sealed);
 	}
 	return 0;
 }
@@ -300,6 +586,8 @@ int main(int argc, char **argv)
 		return lines(argv[2]);
 	if (strcmp(mode, "flood") == 0 && argc == 3)
 		return flood(atoi(argv[2]));
+	if (strcmp(mode, "reload") == 0 && argc == 4)
+		return reload(argv[2], atoi(argv[3]));
 	dprintf(STDERR_FILENO, "usage: integ-prog probe STATUS | threads N STATUS main|thread | "
 			       "tree STATUS | hammer N | flood N\n");
 	return 2;
