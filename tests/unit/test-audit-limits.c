@@ -337,6 +337,40 @@ static void test_summary_bounds(void)
 	summary_free(&sum);
 }
 
+/* A policy reload renumbers the slots (tracer/reload.c): every entry re-keyed, entries that
+ * meet merged, the totals unchanged. */
+static uint32_t halve(uint32_t data, void *ctx)
+{
+	(void)ctx;
+	return data == SUMMARY_ALLOWED ? data : data / 2;
+}
+
+static void test_summary_remap(void)
+{
+	struct summary sum = {0};
+	struct summary_entry *rows;
+	size_t n;
+
+	for (uint32_t d = 0; d < 4; d++) {
+		summary_add(&sum, AUDIT_ARCH_X86_64, 39, d);
+		summary_add(&sum, AUDIT_ARCH_X86_64, 39, d);
+		summary_add_error(&sum, AUDIT_ARCH_X86_64, 39, d);
+	}
+	summary_add(&sum, AUDIT_ARCH_X86_64, 39, SUMMARY_ALLOWED);
+	summary_remap(&sum, halve, NULL);
+	rows = summary_sorted(&sum, &n);
+	ok(n == 3 && sum.used == 3, "remap: 4 keys onto 2, and the allowed one kept (%zu)", n);
+	ok(summary_total_calls(&sum) == 9 && summary_total_errors(&sum) == 4,
+	   "remap: totals unchanged (%lu calls, %lu errors)", summary_total_calls(&sum),
+	   summary_total_errors(&sum));
+	ok(n == 3 && rows[0].count == 4 && rows[0].errors == 2 && rows[1].count == 4,
+	   "remap: merged entries add up");
+	free(rows);
+	summary_free(&sum);
+	summary_remap(&sum, halve, NULL);
+	ok(sum.used == 0, "remap of an empty summary");
+}
+
 /* More syscalls than the teardown lists: the rest in "other", the totals exact. */
 static void test_teardown_rows(void)
 {
@@ -443,6 +477,7 @@ int main(void)
 	test_two_writers();
 	test_rate();
 	test_summary_bounds();
+	test_summary_remap();
 	test_teardown_rows();
 	return tap_done();
 }
