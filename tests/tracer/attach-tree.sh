@@ -147,11 +147,17 @@ start_octrace() {
 
 # finish_octrace [SECS]: wait for octrace (through its wrapper); ST, TIMED_OUT as await.
 finish_octrace() {
+	local st timed
 	await "$WPID" "${1:-$TMO}"
 	[ "$TIMED_OUT" = 1 ] && [ -n "$OPID" ] && kill -KILL "$OPID" 2>/dev/null
 	if [ -n "$DPID" ]; then
-		kill "$DPID" 2>/dev/null # only if the marker never came (the wrapper was killed)
-		wait "$DPID" 2>/dev/null
+		st=$ST timed=$TIMED_OUT
+		# the wrapper wrote its marker, where the drain stops: let it copy the rest (killed
+		# while it copies, it cut the log short: a flake under load). Killed only when the
+		# wrapper was, and the marker may never come.
+		[ "$timed" = 1 ] && kill "$DPID" 2>/dev/null
+		await "$DPID" "${1:-$TMO}"
+		ST=$st TIMED_OUT=$timed
 	fi
 }
 
