@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attach.h"
@@ -197,9 +198,16 @@ static struct oci_policy *load(struct session *s, int fd, struct oci_filter **tr
 	cleanup_oci_error struct oci_error *err = NULL;
 	cleanup_free char *buf = NULL;
 	struct oci_policy *p = NULL;
+	struct stat st;
 	size_t len;
 
 	*tracer = *arm = NULL;
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* the janitor sends regular files only: reading anything else could block */
+		if (asprintf(why, "%s: not a regular file", s->policy->source) < 0)
+			abort();
+		return NULL;
+	}
 	if (oci_read_fd(fd, RELOAD_POLICY_MAX, &buf, &len) < 0) {
 		if (asprintf(why, "%s: cannot read: %s", s->policy->source, strerror(errno)) < 0)
 			abort();

@@ -1,0 +1,89 @@
+#!/bin/bash
+# shellcheck source-path=SCRIPTDIR
+# Live policy (§27) against a hostile policy path: the janitor opens the path the daemon
+# started with at each reload, whatever is there now.
+#   1. a FIFO with no writer: `octrace reload` fails at once (status 1, "not a regular
+#      file"); the janitor does not wait for a writer
+#   2. a symlink to /dev/zero: refused the same way (nothing read)
+#   3. the policy file back, tightened: the same janitor and tracer apply it (status 0, every
+#      process denied getsid with 71)
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+setup
+
+OCTRACE_BIN=$(dirname "$(realpath "$HOOK")")/../tracer/octrace
+id=redteam-reload-$RT
+policy=$TMP/policy.json
+cat >"$TMP/v1.json" <<'JSON'
+{ "defaultAction": "SCMP_ACT_ALLOW",
+  "syscalls": [ { "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13 } ] }
+JSON
+cat >"$TMP/v2.json" <<'JSON'
+{ "defaultAction": "SCMP_ACT_ALLOW",
+  "syscalls": [ { "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13 },
+		{ "names": ["getsid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 71 } ] }
+JSON
+cp "$TMP/v1.json" "$policy"
+
+fifo=$ROOTFS/tmp/reload.fifo
+mkfifo "$fifo"
+exec {lines_fd}<>"$fifo"
+bundle "$id" --hook-arg=--policy="$policy" --hook-arg=--audit-rate=0 -- /bin/integ-prog reload /tmp/reload.fifo 1
+ask() { # N: the Nth answer
+	echo go >&"$lines_fd"
+	local i
+	for i in $(seq 1 1000); do
+		[ "$(wc -l <"$TMP/$id/out")" -ge "$1" ] && break
+		[ -d "/proc/$init_pid" ] || break
+		sleep 0.02 # the container's stdout is a file: polled
+	done
+	sed -n "${1}p" "$TMP/$id/out"
+}
+reload() { # the client (bounded: a janitor blocked forever must not hang the test)
+	timeout -k 2 10 "$OCTRACE_BIN" reload --container "$id" --root "$TMP/state" 2>"$TMP/reload.err"
+	st=$?
+}
+denied="getsid: main -1 71 thread -1 71 child -1 71 new -1 71 vfork -1 71 stopped -1 71"
+
+if create_start "$id" "$id"; then
+	read -r tracer janitor <<<"$(daemon_of "$init_pid")"
+	a=$(ask 1)
+
+	rm -f "$policy"
+	mkfifo "$policy"
+	reload
+	good=true
+	[ "$st" = 1 ] || { echo "# octrace reload of a FIFO: status $st"; good=false; }
+	grep -q "not a regular file" "$TMP/reload.err" || { show "$TMP/reload.err"; good=false; }
+	# a janitor stuck in open(): a writer lets it go (so the rest can run)
+	[ "$st" = 124 ] && timeout 5 sh -c "echo x >'$policy'"
+	check "1. a FIFO as the policy: refused at once (status $st)" $good
+
+	rm -f "$policy"
+	ln -s /dev/zero "$policy"
+	reload
+	good=true
+	[ "$st" = 1 ] || { echo "# octrace reload of /dev/zero: status $st"; good=false; }
+	grep -q "not a regular file" "$TMP/reload.err" || { show "$TMP/reload.err"; good=false; }
+	check "2. /dev/zero as the policy: refused (status $st)" $good
+
+	rm -f "$policy"
+	cp "$TMP/v2.json" "$policy"
+	reload
+	a=$(ask 2)
+	good=true
+	[ "$st" = 0 ] || { echo "# octrace reload: status $st"; show "$TMP/reload.err"; good=false; }
+	[ "${a% sealed*}" = "$denied" ] || { echo "# answer: $a"; good=false; }
+	[ -d "/proc/$tracer" ] && [ -d "/proc/$janitor" ] || { echo "# the daemon is gone"; good=false; }
+	$good || show "$LOGS/$id.log"
+	check "3. the policy back, tightened: applied by the same daemon (status $st): $a" $good
+else
+	for i in 1 2 3; do not_ok "$i. (the container did not start)"; done
+fi
+exec {lines_fd}>&-
+rt kill "$id" KILL 2>/dev/null
+helper waitpid "${init_pid:-0}" --timeout 30
+rt delete -f "$id" 2>/dev/null
+[ -n "${janitor:-}" ] && helper waitpid "$janitor" --timeout 30
+check "nothing left" clean
+finish
