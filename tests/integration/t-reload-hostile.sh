@@ -7,6 +7,11 @@
 #   2. a symlink to /dev/zero: refused the same way (nothing read)
 #   3. the policy file back, tightened: the same janitor and tracer apply it (status 0, every
 #      process denied getsid with 71)
+# Tightening under churn (integ-prog churn: processes forking as fast as they can, children
+# starting threads and exec'ing from a thread or from the leader, every process probing):
+#   4. four tightenings in a row, each denying one more call: each `octrace reload` exits 0,
+#      and from then on no process runs a call the new policy denies (no "LEAK" line), in
+#      processes created during the restack included; every round seen by 20 * N probes
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -81,6 +86,52 @@ else
 	for i in 1 2 3; do not_ok "$i. (the container did not start)"; done
 fi
 exec {lines_fd}>&-
+rt kill "$id" KILL 2>/dev/null
+helper waitpid "${init_pid:-0}" --timeout 30
+rt delete -f "$id" 2>/dev/null
+[ -n "${janitor:-}" ] && helper waitpid "$janitor" --timeout 30
+
+id=redteam-churn-$RT
+calls=(getsid getpgrp getresgid sched_getscheduler)
+policy_round() { # K: the baseline, then the first K calls denied with 71..
+	local i rules='{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13 }'
+	for ((i = 0; i < $1; i++)); do
+		rules+=", { \"names\": [\"${calls[i]}\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": $((71 + i)) }"
+	done
+	printf '{ "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ %s ] }\n' "$rules"
+}
+policy_round 0 >"$policy"
+round=$ROOTFS/tmp/round
+echo 0 >"$round"
+bundle "$id" --hook-arg=--policy="$policy" --hook-arg=--audit-rate=0 -- /bin/integ-prog churn /tmp/round 3
+wait_out() { # TEXT: a line of the container's output (polled, with a deadline)
+	local i
+	for i in $(seq 1 1500); do
+		grep -qF "$1" "$TMP/$id/out" && return 0
+		[ -d "/proc/$init_pid" ] || return 1
+		sleep 0.02
+	done
+	return 1
+}
+if create_start "$id" "$id" && wait_out churning; then
+	read -r tracer janitor <<<"$(daemon_of "$init_pid")"
+	good=true
+	for k in 1 2 3 4; do
+		policy_round "$k" >"$policy.new"
+		mv "$policy.new" "$policy"
+		reload
+		[ "$st" = 0 ] || { echo "# round $k: octrace reload status $st"; show "$TMP/reload.err"; good=false; }
+		echo "$k" >"$round"
+		wait_out "round $k done" || { echo "# round $k not done"; good=false; }
+	done
+	grep -q LEAK "$TMP/$id/out" && { grep LEAK "$TMP/$id/out" | head -5 | diag; good=false; }
+	[ -d "/proc/$tracer" ] || { echo "# the tracer is gone"; good=false; }
+	$good || show "$TMP/$id/out" "$TMP/$id/err" "$LOGS/$id.log"
+	check "4. four tightenings under fork/thread/exec churn: each applied, nothing denied ran" $good
+else
+	not_ok "4. (the container did not start)"
+	show "$TMP/$id/out" "$TMP/$id/err"
+fi
 rt kill "$id" KILL 2>/dev/null
 helper waitpid "${init_pid:-0}" --timeout 30
 rt delete -f "$id" 2>/dev/null
