@@ -12,6 +12,11 @@
 #   4. four tightenings in a row, each denying one more call: each `octrace reload` exits 0,
 #      and from then on no process runs a call the new policy denies (no "LEAK" line), in
 #      processes created during the restack included; every round seen by 20 * N probes
+# Big policies (~3000 BPF instructions each), reloaded back and forth: a process's filters may
+# hold 32768 instructions in all (the kernel's MAX_INSNS_PER_PATH), so after a few reloads no
+# process could take another one:
+#   5. each reload exits 0 until one is refused, before it is stacked anywhere; nothing is
+#      killed (the init still answers, no "failed" process)
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -132,6 +137,49 @@ else
 	not_ok "4. (the container did not start)"
 	show "$TMP/$id/out" "$TMP/$id/err"
 fi
+rt kill "$id" KILL 2>/dev/null
+helper waitpid "${init_pid:-0}" --timeout 30
+rt delete -f "$id" 2>/dev/null
+[ -n "${janitor:-}" ] && helper waitpid "$janitor" --timeout 30
+
+id=redteam-big-$RT
+big_policy() { # ERRNO: 3000 ioctl rules, each with its own request number
+	python3 -c '
+import json, sys
+rules = [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]
+rules += [{"names": ["ioctl"], "action": "SCMP_ACT_ERRNO", "errnoRet": int(sys.argv[1]),
+	   "args": [{"index": 1, "value": 0x7e000000 + i, "op": "SCMP_CMP_EQ"}]} for i in range(3000)]
+print(json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules}))' "$1"
+}
+big_policy 5 >"$policy"
+exec {lines_fd}<>"$fifo"
+bundle "$id" --hook-arg=--policy="$policy" --hook-arg=--audit-rate=0 -- /bin/integ-prog reload /tmp/reload.fifo 1
+if create_start "$id" "$id"; then
+	read -r tracer janitor <<<"$(daemon_of "$init_pid")"
+	a=$(ask 1)
+	good=true
+	statuses=
+	for k in $(seq 1 14); do
+		big_policy $((5 + k % 2)) >"$policy.new"
+		mv "$policy.new" "$policy"
+		reload
+		statuses+=" $st"
+		[ "$st" = 0 ] || break
+	done
+	echo "# reload statuses:$statuses"
+	[ "$st" = 1 ] && grep -q "instructions" "$TMP/reload.err" ||
+		{ echo "# no reload refused for the filters' size"; show "$TMP/reload.err"; good=false; }
+	# (integ-prog's sealed process refuses seccomp(2): killed at the first reload, as meant)
+	grep "filter not installed" "$LOGS/$id.log" | grep -qv "Operation not permitted" &&
+		{ echo "# processes killed"; good=false; }
+	a=$(ask 2)
+	[ -n "$a" ] && [ -d "/proc/$init_pid" ] || { echo "# the init is gone"; good=false; }
+	$good || show "$LOGS/$id.log"
+	check "5. big policies reloaded until refused for the kernel's filter size limit, nothing killed" $good
+else
+	not_ok "5. (the container did not start)"
+fi
+exec {lines_fd}>&-
 rt kill "$id" KILL 2>/dev/null
 helper waitpid "${init_pid:-0}" --timeout 30
 rt delete -f "$id" 2>/dev/null
