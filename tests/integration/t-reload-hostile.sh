@@ -184,5 +184,11 @@ rt kill "$id" KILL 2>/dev/null
 helper waitpid "${init_pid:-0}" --timeout 30
 rt delete -f "$id" 2>/dev/null
 [ -n "${janitor:-}" ] && helper waitpid "$janitor" --timeout 30
+if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$LOGS"/*.log 2>/dev/null | grep -q .; then
+	show "$LOGS"/*.log
+	not_ok "the daemons' logs have a sanitizer report"
+else
+	ok "the daemons' logs have no sanitizer report"
+fi
 check "nothing left" clean
 finish
