@@ -12,6 +12,8 @@
 #   4. four tightenings in a row, each denying one more call: each `octrace reload` exits 0,
 #      and from then on no process runs a call the new policy denies (no "LEAK" line), in
 #      processes created during the restack included; every round seen by 20 * N probes
+#   4b. then 50 SIGHUPs each to the tracer and the janitor while three clients ask at once:
+#      the clients exit 0, the daemon and the init live on, a last reload says "unchanged"
 # Big policies (~3000 BPF instructions each), reloaded back and forth: a process's filters may
 # hold 32768 instructions in all (the kernel's MAX_INSNS_PER_PATH), so after a few reloads no
 # process could take another one:
@@ -133,6 +135,27 @@ if create_start "$id" "$id" && wait_out churning; then
 	[ -d "/proc/$tracer" ] || { echo "# the tracer is gone"; good=false; }
 	$good || show "$TMP/$id/out" "$TMP/$id/err" "$LOGS/$id.log"
 	check "4. four tightenings under fork/thread/exec churn: each applied, nothing denied ran" $good
+
+	# a flood: SIGHUPs to the tracer and the janitor while three clients ask at once
+	pids=()
+	for c in 1 2 3; do
+		timeout -k 2 60 "$OCTRACE_BIN" reload --container "$id" --root "$TMP/state" \
+			>/dev/null 2>"$TMP/flood-$c.err" &
+		pids+=($!)
+	done
+	for i in $(seq 1 50); do kill -HUP "$tracer" "$janitor" 2>/dev/null; done
+	sts=
+	for p in "${pids[@]}"; do wait "$p"; sts+=" $?"; done
+	reload
+	good=true
+	[ "$sts" = " 0 0 0" ] || { echo "# the clients' statuses:$sts"; show "$TMP"/flood-*.err; good=false; }
+	[ "$st" = 0 ] && grep -q unchanged "$TMP/reload.err" ||
+		{ echo "# then: status $st"; show "$TMP/reload.err"; good=false; }
+	grep -q LEAK "$TMP/$id/out" && { grep LEAK "$TMP/$id/out" | head -5 | diag; good=false; }
+	[ -d "/proc/$tracer" ] && [ -d "/proc/$janitor" ] && [ -d "/proc/$init_pid" ] ||
+		{ echo "# a process of the daemon or the init is gone"; good=false; }
+	$good || show "$LOGS/$id.log"
+	check "4b. 100 SIGHUPs and three clients at once: the clients exit 0 ($sts), the daemon serves on, nothing denied ran" $good
 else
 	not_ok "4. (the container did not start)"
 	show "$TMP/$id/out" "$TMP/$id/err"
