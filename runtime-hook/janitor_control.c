@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -51,13 +52,19 @@ static int send_policy(struct janitor_control *c)
 	cleanup_close int fd = -1;
 	struct iovec iov;
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct stat st;
 	int n;
 
 	if (c->policy_path == NULL) {
 		n = snprintf(buf, sizeof(buf), "error the container is traced without a policy");
-	} else if ((fd = open(c->policy_path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+	} else if ((fd = open(c->policy_path,
+			      O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
+		/* O_NONBLOCK: a FIFO put there must not hold the janitor in open() */
 		n = snprintf(buf, sizeof(buf), "error %s: cannot read: %s", c->policy_path,
 			     strerror(errno));
+	} else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		/* nor the tracer in read() (a FIFO, a terminal) */
+		n = snprintf(buf, sizeof(buf), "error %s: not a regular file", c->policy_path);
 	} else {
 		n = snprintf(buf, sizeof(buf), "policy");
 		memset(&u, 0, sizeof(u));

@@ -121,21 +121,28 @@ static int unexpected(struct injector *in, int status, struct oci_error **err)
 			in->t->tid, status);
 }
 
+/* A PTRACE_INTERRUPT sent to a task sitting in a stop the tracer had not reaped yet outlives
+ * that stop (only a later trap clears it): the task takes it as soon as it is resumed, before
+ * its next instruction. A reload's interrupts (attach_restack) can leave one on the task they
+ * then pick to inject through: that stop is passed over, once. */
 static int step(struct injector *in, struct oci_error **err)
 {
 	int status;
 
-	in->resume_req = PTRACE_SYSCALL;
-	if (ptrace(PTRACE_SYSCALL, in->t->tid, 0, 0) < 0)
-		return fail_request(in, "PTRACE_SYSCALL", err);
-	tracee_set_state(in->t, TRACEE_RUNNING, REPORT_NONE);
-	if (wait_stop(in, &status, err) < 0)
-		return -1;
-	if (in->t->stop == REPORT_SYSCALL)
-		return 0;
-	if (in->t->stop == REPORT_SECCOMP)
-		return 1; /* an older filter traces it: resuming lets it through */
-	return unexpected(in, status, err);
+	for (int stale = 0;; stale++) {
+		in->resume_req = PTRACE_SYSCALL;
+		if (ptrace(PTRACE_SYSCALL, in->t->tid, 0, 0) < 0)
+			return fail_request(in, "PTRACE_SYSCALL", err);
+		tracee_set_state(in->t, TRACEE_RUNNING, REPORT_NONE);
+		if (wait_stop(in, &status, err) < 0)
+			return -1;
+		if (in->t->stop == REPORT_SYSCALL)
+			return 0;
+		if (in->t->stop == REPORT_SECCOMP)
+			return 1; /* an older filter traces it: resuming lets it through */
+		if (in->t->stop != REPORT_EVENT_STOP || stale > 0)
+			return unexpected(in, status, err);
+	}
 }
 
 static int syscall_op(struct injector *in, struct __ptrace_syscall_info *info,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attach.h"
@@ -19,6 +20,9 @@
 #include "xalloc.h"
 
 #define RELOAD_POLICY_MAX (64u << 20) /* as oci_policy_load() */
+/* The kernel's limit on the instructions of a task's filters, with 4 more counted for each
+ * filter (MAX_INSNS_PER_PATH, kernel/seccomp.c): seccomp(2) fails with ENOMEM beyond it */
+#define SECCOMP_PATH_INSNS_MAX 32768u
 
 void reload_channel_init(struct reload_channel *rc, const char *name, int fd)
 {
@@ -190,6 +194,11 @@ static const struct oci_filter *stack_form(const struct session *s)
 	return s->mode == MODE_ENFORCE ? s->arm_filter : s->filter;
 }
 
+static size_t path_insns(const struct oci_filter *f)
+{
+	return f ? f->len + 4 : 0;
+}
+
 /* Read, parse and compile the policy file; NULL and *why on error. */
 static struct oci_policy *load(struct session *s, int fd, struct oci_filter **tracer,
 			       struct oci_filter **arm, char **why)
@@ -197,9 +206,16 @@ static struct oci_policy *load(struct session *s, int fd, struct oci_filter **tr
 	cleanup_oci_error struct oci_error *err = NULL;
 	cleanup_free char *buf = NULL;
 	struct oci_policy *p = NULL;
+	struct stat st;
 	size_t len;
 
 	*tracer = *arm = NULL;
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* the janitor sends regular files only: reading anything else could block */
+		if (asprintf(why, "%s: not a regular file", s->policy->source) < 0)
+			abort();
+		return NULL;
+	}
 	if (oci_read_fd(fd, RELOAD_POLICY_MAX, &buf, &len) < 0) {
 		if (asprintf(why, "%s: cannot read: %s", s->policy->source, strerror(errno)) < 0)
 			abort();
@@ -248,6 +264,24 @@ static void apply(struct session *s, int fd)
 		send_text(rc, "ok %s unchanged", s->policy->source);
 		return;
 	}
+	/* A reload every process could not take (it would be killed) is refused. Counted: the
+	 * tracer-mode and enforce-mode filters of the start (a process carries at most their
+	 * sizes), each reload's; not the program's or the runtime's own filters. */
+	if (rc->stacked_insns == 0)
+		rc->stacked_insns = path_insns(s->filter) + path_insns(s->arm_filter);
+	if (rc->stacked_insns + path_insns(arm ? arm : tracer) > SECCOMP_PATH_INSNS_MAX) {
+		if (asprintf(&why, "its filter would take the container's processes past the "
+				   "kernel's %u BPF instructions (%zu with it): restart the "
+				   "container to change its policy",
+			     SECCOMP_PATH_INSNS_MAX,
+			     rc->stacked_insns + path_insns(arm ? arm : tracer)) < 0)
+			abort();
+		oci_filter_free(tracer);
+		oci_filter_free(arm);
+		oci_policy_free(p);
+		return refuse(s, why);
+	}
+	rc->stacked_insns += path_insns(arm ? arm : tracer);
 	/* from now on the new policy decides; the tasks get its filter below */
 	old = s->filter;
 	rc->policies[rc->n_policies++] = p;

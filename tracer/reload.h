@@ -42,6 +42,9 @@ struct reload_channel {
 	struct oci_policy *policies[RELOAD_MAX];
 	struct oci_filter *filters[2 * RELOAD_MAX];
 	size_t n_policies, n_filters;
+	/* BPF instructions of octrace's filters a process may carry (the kernel's count: each
+	 * filter's length + 4); 0 until the first reload */
+	size_t stacked_insns;
 };
 
 void reload_channel_init(struct reload_channel *rc, const char *name, int fd);

@@ -33,6 +33,13 @@
  *                           (octrace cannot stack a filter on it: killed in enforce mode):
  *                           "getsid: main R E thread R E child R E new R E vfork R E stopped R E
  *                           sealed R E" (R 0 on success, E the errno; "sealed gone" once it died)
+ *   churn ROUND N           (t-reload-hostile.sh: tightening under churn) N processes fork as
+ *                           fast as they can children that start a thread and exec this
+ *                           program again (from the thread or the leader) or exit; every
+ *                           process probes as it goes: the file ROUND holds k, and the first k
+ *                           of getsid, getpgrp, getresgid, sched_getscheduler must fail with
+ *                           errno 71..74 ("LEAK ..." otherwise); "round k done" once the
+ *                           processes have probed 20 * N times under round k
  */
 #include <errno.h>
 #include <sys/prctl.h>
@@ -47,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -569,6 +577,110 @@ static int reload(const char *fifo, int n)
 	return 0;
 }
 
+/* churn: the calls a round k tightening denies, the first k of these (errno 70 + i) */
+static const long churn_calls[] = { SYS_getsid, SYS_getpgrp, SYS_getresgid,
+				    SYS_sched_getscheduler };
+#define CHURN_ROUNDS 4
+static const char *churn_round;
+static unsigned long *churn_cycles; /* shared: probes per round */
+
+static int churn_read_round(void)
+{
+	char c = '0';
+	int fd = open(churn_round, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '0';
+		close(fd);
+	}
+	return c >= '0' && c <= '0' + CHURN_ROUNDS ? c - '0' : 0;
+}
+
+/* The round in force, then its calls: 0, or 1 (and a LEAK line) when one ran. */
+static int churn_probe(const char *who)
+{
+	int k = churn_read_round();
+	gid_t g[3];
+
+	for (int i = 0; i < k; i++) {
+		long r = churn_calls[i] == SYS_getresgid ? syscall(SYS_getresgid, &g[0], &g[1], &g[2])
+							  : syscall(churn_calls[i], 0);
+		/* a newer round's errno is fine: the file was read before the call */
+		if (r >= 0 || errno < 71 + i || errno > 70 + CHURN_ROUNDS) {
+			say("LEAK %s %d: round %d, call %d returned %ld errno %d", who, getpid(),
+			    k, i + 1, r, r < 0 ? errno : 0);
+			return 1;
+		}
+	}
+	if (churn_cycles)
+		__atomic_add_fetch(&churn_cycles[k], 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void churn_exec(void)
+{
+	const char *argv[] = { "integ-prog", "churn-child", churn_round, NULL };
+
+	execv("/bin/integ-prog", (char *const *)argv);
+	_exit(102);
+}
+
+static void *churn_thread(void *arg)
+{
+	if ((long)arg % 3 == 0)
+		churn_exec(); /* from a thread that is not the leader */
+	return (void *)(long)churn_probe("thread");
+}
+
+static int __attribute__((noreturn)) churn_worker(void)
+{
+	for (long n = 0;; n++) {
+		pid_t pid = fork_or_fail();
+		int st;
+
+		if (pid == 0) {
+			pthread_t th;
+			void *leak = NULL;
+
+			if (pthread_create(&th, NULL, churn_thread, (void *)n) == 0)
+				pthread_join(th, &leak);
+			if (n % 3 == 1)
+				churn_exec();
+			_exit(churn_probe("child") || leak ? 1 : 0);
+		}
+		churn_probe("worker");
+		st = status_of(pid);
+		if (st != 0 && st != 1)
+			say("LEAK? child %d: status %d", pid, st);
+	}
+}
+
+static int churn(const char *round, int n)
+{
+	int done = 0;
+
+	churn_round = round;
+	churn_cycles = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (churn_cycles == MAP_FAILED)
+		fail("mmap", -1, errno);
+	for (int i = 0; i < n; i++)
+		if (fork_or_fail() == 0)
+			churn_worker();
+	say("churning");
+	for (;;) {
+		int k = churn_read_round();
+
+		churn_probe("init");
+		if (k > done &&
+		    __atomic_load_n(&churn_cycles[k], __ATOMIC_RELAXED) >= 20ul * (unsigned)n) {
+			say("round %d done", k);
+			done = k;
+		}
+		usleep(1000);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -588,6 +700,12 @@ int main(int argc, char **argv)
 		return flood(atoi(argv[2]));
 	if (strcmp(mode, "reload") == 0 && argc == 4)
 		return reload(argv[2], atoi(argv[3]));
+	if (strcmp(mode, "churn") == 0 && argc == 4)
+		return churn(argv[2], atoi(argv[3]));
+	if (strcmp(mode, "churn-child") == 0 && argc == 3) {
+		churn_round = argv[2];
+		return churn_probe("exec");
+	}
 	dprintf(STDERR_FILENO, "usage: integ-prog probe STATUS | threads N STATUS main|thread | "
 			       "tree STATUS | hammer N | flood N\n");
 	return 2;
