@@ -222,6 +222,20 @@ create_start() {
 	fi
 }
 
+# ask_line FD ID N: a line into the container's fifo FD (integ-prog lines / reload answer
+# each line read), then the Nth answer: the Nth line of ID's stdout (a file: polled while
+# the init $init_pid lives).
+ask_line() {
+	echo go >&"$1"
+	local i
+	for i in $(seq 1 1000); do
+		[ "$(wc -l <"$TMP/$2/out")" -ge "$3" ] && break
+		[ -d "/proc/$init_pid" ] || break
+		sleep 0.02 # the container's stdout is a file: polled
+	done
+	sed -n "${3}p" "$TMP/$2/out"
+}
+
 # daemon_of INIT: the pids of the octrace daemon of a traced container whose init is INIT:
 # its tracer (INIT's TracerPid) and the tracer's parent, the janitor (root, no capability:
 # it removes the container's record when the tracer ends). Empty for an untraced INIT.

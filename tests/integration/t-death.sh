@@ -89,15 +89,7 @@ exec {lines_fd}<>"$fifo"
 bundle "$id" --hook-arg=--policy="$POLICIES/deny.json" --hook-arg=--complain \
 	-- /bin/integ-prog lines /tmp/death.fifo
 # one line in, one getpgid out: wait for the Nth output line
-ask() { # N: the Nth answer
-	echo go >&"$lines_fd"
-	local i
-	for i in $(seq 1 500); do
-		[ "$(wc -l <"$TMP/$id/out")" -ge "$1" ] && break
-		sleep 0.02 # the container's stdout is a file: polled
-	done
-	sed -n "${1}p" "$TMP/$id/out"
-}
+ask() { ask_line "$lines_fd" "$id" "$1"; } # N: the Nth answer
 good=true
 if create_start "$id" "$id"; then
 	a1=$(ask 1)

@@ -63,16 +63,7 @@ rm -f "$fifo"
 mkfifo "$fifo"
 exec {lines_fd}<>"$fifo"
 bundle "$id" --hook-arg=--policy="$policy" --hook-arg=--audit-rate=0 -- /bin/integ-prog reload /tmp/reload.fifo 4
-ask() { # N: the Nth answer
-	echo go >&"$lines_fd"
-	local i
-	for i in $(seq 1 1000); do
-		[ "$(wc -l <"$TMP/$id/out")" -ge "$1" ] && break
-		[ -d "/proc/$init_pid" ] || break
-		sleep 0.02 # the container's stdout is a file: polled
-	done
-	sed -n "${1}p" "$TMP/$id/out"
-}
+ask() { ask_line "$lines_fd" "$id" "$1"; } # N: the Nth answer
 # wait_log N TEXT: ID.log has N lines with TEXT (the janitor and tracer act asynchronously)
 wait_log() {
 	local i
