@@ -222,6 +222,25 @@ create_start() {
 	fi
 }
 
+# remove_container ID [DAEMON]: kill and delete container ID (its init $init_pid), then wait
+# for the daemon's janitor DAEMON, if given, to be gone (its last log lines written).
+remove_container() {
+	rt kill "$1" KILL 2>/dev/null
+	helper waitpid "${init_pid:-0}" --timeout 30
+	rt delete -f "$1" 2>/dev/null
+	[ -z "${2:-}" ] || helper waitpid "$2" --timeout 30
+}
+
+# sanitizer_free LOG...: a check that no daemon log has an ASan/LSan/UBSan report.
+sanitizer_free() {
+	if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$@" 2>/dev/null | grep -q .; then
+		show "$@"
+		not_ok "the daemons' logs have a sanitizer report"
+	else
+		ok "the daemons' logs have no sanitizer report"
+	fi
+}
+
 # ask_line FD ID N: a line into the container's fifo FD (integ-prog lines / reload answer
 # each line read), then the Nth answer: the Nth line of ID's stdout (a file: polled while
 # the init $init_pid lives).

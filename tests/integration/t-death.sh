@@ -130,8 +130,6 @@ else
 fi
 check "4. octrace attach --container after the tracer died: getpgid 0, ENOSYS, 0 again; reattach event since the death; one record, its join socket live; audited again" $good
 exec {lines_fd}>&-
-rt kill "$id" KILL 2>/dev/null
-helper waitpid "${init_pid:-0}" --timeout 30
-rt delete -f "$id" 2>/dev/null
+remove_container "$id"
 check "nothing left" clean
 finish

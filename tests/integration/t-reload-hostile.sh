@@ -84,10 +84,7 @@ else
 	for i in 1 2 3; do not_ok "$i. (the container did not start)"; done
 fi
 exec {lines_fd}>&-
-rt kill "$id" KILL 2>/dev/null
-helper waitpid "${init_pid:-0}" --timeout 30
-rt delete -f "$id" 2>/dev/null
-[ -n "${janitor:-}" ] && helper waitpid "$janitor" --timeout 30
+remove_container "$id" "${janitor:-}"
 
 id=redteam-churn-$RT
 calls=(getsid getpgrp getresgid sched_getscheduler)
@@ -151,10 +148,7 @@ else
 	not_ok "4. (the container did not start)"
 	show "$TMP/$id/out" "$TMP/$id/err"
 fi
-rt kill "$id" KILL 2>/dev/null
-helper waitpid "${init_pid:-0}" --timeout 30
-rt delete -f "$id" 2>/dev/null
-[ -n "${janitor:-}" ] && helper waitpid "$janitor" --timeout 30
+remove_container "$id" "${janitor:-}"
 
 id=redteam-big-$RT
 big_policy() { # ERRNO: 3000 ioctl rules, each with its own request number
@@ -194,15 +188,7 @@ else
 	not_ok "5. (the container did not start)"
 fi
 exec {lines_fd}>&-
-rt kill "$id" KILL 2>/dev/null
-helper waitpid "${init_pid:-0}" --timeout 30
-rt delete -f "$id" 2>/dev/null
-[ -n "${janitor:-}" ] && helper waitpid "$janitor" --timeout 30
-if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$LOGS"/*.log 2>/dev/null | grep -q .; then
-	show "$LOGS"/*.log
-	not_ok "the daemons' logs have a sanitizer report"
-else
-	ok "the daemons' logs have no sanitizer report"
-fi
+remove_container "$id" "${janitor:-}"
+sanitizer_free "$LOGS"/*.log
 check "nothing left" clean
 finish

@@ -176,16 +176,8 @@ else
 	for i in 1 2 3 4 5 6 6b; do not_ok "$i. (the container did not start)"; done
 fi
 exec {lines_fd}>&-
-rt kill "$id" KILL 2>/dev/null
-helper waitpid "${init_pid:-0}" --timeout 30
-rt delete -f "$id" 2>/dev/null
-[ -n "${janitor:-}" ] && helper waitpid "$janitor" --timeout 30
-if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$LOGS/$id.log" 2>/dev/null; then
-	show "$LOGS/$id.log"
-	not_ok "the daemon's log has a sanitizer report"
-else
-	ok "the daemon's log has no sanitizer report"
-fi
+remove_container "$id" "${janitor:-}"
+sanitizer_free "$LOGS/$id.log"
 
 # complain mode: the tracer-mode filter is stacked; nothing is denied, the new policy's
 # verdicts are recorded ("would")
@@ -213,9 +205,7 @@ else
 	not_ok "8. complain mode (the container did not start)"
 fi
 exec {lines_fd}>&-
-rt kill "$id" KILL 2>/dev/null
-helper waitpid "${init_pid:-0}" --timeout 30
-rt delete -f "$id" 2>/dev/null
+remove_container "$id"
 
 "$OCTRACE_BIN" reload --container reload-none-$TAG 2>"$TMP/none.err"
 st=$?
