@@ -67,7 +67,6 @@ void reload_ask(struct session *s)
 {
 	if (s->reload == NULL || s->reload->fd < 0 || s->reload->closed)
 		return;
-	s->reload->asked = true;
 	send_text(s->reload, "reload");
 }
 
@@ -317,14 +316,12 @@ void reload_apply_pending(struct session *s)
 		cleanup_free char *why = rc->janitor_error;
 
 		rc->janitor_error = NULL;
-		rc->asked = false;
 		refuse(s, why);
 	}
 	if (rc->policy_fd >= 0) {
 		int fd = rc->policy_fd;
 
 		rc->policy_fd = -1;
-		rc->asked = false;
 		apply(s, fd);
 		close(fd);
 		audit_flush(s->audit);

@@ -35,7 +35,6 @@ struct reload_channel {
 	int fd; /* the janitor's end of the daemon's socketpair; -1: no reloads */
 	int policy_fd; /* a policy file the janitor sent, applied at the loop's top; -1 */
 	char *janitor_error; /* owned: what the janitor could not do instead, or NULL */
-	bool asked; /* a SIGHUP asked the janitor; its answer has not come yet */
 	bool closed; /* the janitor's end is closed */
 	/* every policy and filter a reload made, owned until the session ends (the decisions
 	 * in flight point into them) */
