@@ -208,18 +208,9 @@ static void collect(struct session *s, const struct report *r)
 	session_dispatch(s, r, true);
 	t = tracee_find(&s->tasks, r->tid);
 	if (t == NULL || t->state != TRACEE_RUNNING)
-		return;
-	if (r->kind == REPORT_VFORK)
-		t->flags |= TRACEE_F_IN_VFORK;
+		return; /* a vfork parent is marked by its event (loop.c): not waited for */
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
 		tracee_request_failed(t, "PTRACE_INTERRUPT");
-}
-
-static void clear_vfork(struct tracee *t, void *data)
-{
-	(void)data;
-	if (t->state == TRACEE_STOPPED)
-		t->flags &= ~TRACEE_F_IN_VFORK;
 }
 
 /* Block until every seized task sits in a stop (new ones created meanwhile included). */
@@ -230,7 +221,6 @@ static int wait_all_stopped(struct session *s, struct oci_error **err)
 		int status;
 		pid_t tid;
 
-		tracee_for_each(&s->tasks, clear_vfork, NULL);
 		tracee_for_each(&s->tasks, count_unstopped, &unstopped);
 		if (unstopped == 0)
 			return 0;

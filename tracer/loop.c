@@ -296,7 +296,6 @@ void session_dispatch(struct session *s, const struct report *r, bool hold_inter
 	else
 		t = tracee_get(&s->tasks, r->tid);
 	tracee_stopped(t, r);
-	t->flags &= ~TRACEE_F_IN_VFORK; /* it stopped: it waits for nothing (§27) */
 	if (t->flags & (TRACEE_F_DIVERTED | TRACEE_F_INSTALL_HELD))
 		divert_seen(s, t);
 	if (t->flags & TRACEE_F_NEW)

@@ -255,4 +255,6 @@ void tracee_stopped(struct tracee *t, const struct report *r)
 {
 	tracee_set_state(t, TRACEE_STOPPED, r->kind);
 	t->stop_sig = r->sig;
+	t->flags &= ~TRACEE_F_IN_VFORK; /* it stopped: it waits for no vfork child (§27); its
+					 * own vfork event sets the flag again (loop.c) */
 }
