@@ -464,6 +464,40 @@ int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **o
 	return 0;
 }
 
+bool oci_filter_to_notify(const struct oci_filter *enforce, struct oci_filter **out)
+{
+	cleanup_oci_filter struct oci_filter *f = calloc(1, sizeof(*f));
+	size_t changed = 0;
+
+	*out = NULL;
+	if (f == NULL || (f->insns = malloc(enforce->len * sizeof(*f->insns))) == NULL ||
+	    (f->slots = malloc((enforce->n_slots ? enforce->n_slots : 1) * sizeof(*f->slots))) ==
+		    NULL)
+		abort();
+	memcpy(f->insns, enforce->insns, enforce->len * sizeof(*f->insns));
+	memcpy(f->slots, enforce->slots, enforce->n_slots * sizeof(*f->slots));
+	f->len = enforce->len;
+	f->n_slots = enforce->n_slots;
+	f->flags = enforce->flags;
+	for (size_t i = 0; i < f->len; i++) {
+		struct sock_filter *ins = &f->insns[i];
+		const struct oci_slot *s;
+
+		if (ins->code != (BPF_RET | BPF_K) ||
+		    (ins->k & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_TRACE)
+			continue;
+		s = oci_filter_slot(f, ins->k & SECCOMP_RET_DATA);
+		if (s && s->guard == OCI_GUARD_NONE && s->action == OCI_ACT_ERRNO) {
+			ins->k = SECCOMP_RET_USER_NOTIF;
+			changed++;
+		}
+	}
+	if (changed == 0)
+		return false;
+	*out = steal_pointer(&f);
+	return true;
+}
+
 struct oci_filter *oci_filter_to_learn(const struct oci_filter *f)
 {
 	static const struct sock_filter all = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE |

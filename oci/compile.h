@@ -92,6 +92,12 @@ struct oci_filter {
 /* `tracer` (OCI_COMPILE_TRACER) as OCI_COMPILE_ENFORCE compiles it, without compiling again. */
 int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **out);
 
+/* The enforce-mode program `enforce` with every policy slot whose action is ERRNO answering
+ * SECCOMP_RET_USER_NOTIF instead of its TRACE: denials by notification (tracer/notify.h,
+ * docs/kernel-behaviours.md §29). Same slots; guards, reserved numbers and every other action
+ * unchanged. False (and *out NULL) when no slot is an ERRNO one: nothing would notify. */
+bool oci_filter_to_notify(const struct oci_filter *enforce, struct oci_filter **out);
+
 /* A learning filter: every syscall stops once, at its seccomp stop, and learning needs no
  * second (exit) stop. From a tracer-mode or enforce-mode program `f`: the same program with
  * every SECCOMP_RET_ALLOW turned into SECCOMP_RET_TRACE | OCI_TRACE_DATA_LEARN (same slots, same

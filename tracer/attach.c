@@ -36,6 +36,7 @@
 #include "divert.h"
 #include "inject.h"
 #include "log.h"
+#include "notify.h"
 #include "metrics.h"
 #include "procfs.h"
 
@@ -225,7 +226,7 @@ static int wait_all_stopped(struct session *s, struct oci_error **err)
 		if (unstopped == 0)
 			return 0;
 		audit_flush(s->audit); /* before blocking */
-		tid = waitpid(-1, &status, __WALL);
+		tid = session_waitpid(s, -1, &status, __WALL);
 		if (tid < 0 && errno == EINTR)
 			continue;
 		if (tid < 0)

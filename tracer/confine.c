@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
 
 /* What a tracer does: wait for and steer its tracees (ptrace, wait4, kill, pidfds), read
@@ -14,6 +15,8 @@ static const char *const allowed[] = {
 	/* the tracer's own work */
 	"ptrace", "wait4", "waitid", "kill", "tgkill", "tkill", "pidfd_open",
 	"pidfd_send_signal", "process_vm_readv", "process_vm_writev",
+	/* denials by notification: the listener copied out of the task that made it */
+	"pidfd_getfd",
 	/* files: /proc, logs (already open) */
 	"read", "readv", "pread64", "write", "writev", "pwrite64", "openat", "open", "close",
 	"close_range", "fstat", "newfstatat", "stat", "lstat", "statx", "lseek", "getdents64",
@@ -36,6 +39,14 @@ static const char *const allowed[] = {
 	"getresgid",
 };
 
+/* stdio asks whether a stream is a terminal; the seccomp listener's requests (notify.h) */
+static const unsigned long ioctls[] = {
+	TCGETS,
+	SECCOMP_IOCTL_NOTIF_RECV,
+	SECCOMP_IOCTL_NOTIF_SEND,
+	SECCOMP_IOW(4, __u64), /* SECCOMP_IOCTL_NOTIF_SET_FLAGS (Linux >= 6.6) */
+};
+
 int confine_tracer(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
@@ -51,11 +62,13 @@ int confine_tracer(void)
 		if (nr != __NR_SCMP_ERROR && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) < 0)
 			goto out;
 	}
-	/* stdio asks whether a stream is a terminal; glibc's pthread_create falls back to clone
-	 * when clone3 is ENOSYS (its flags live in memory a filter cannot inspect) */
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				   SCMP_A1(SCMP_CMP_EQ, TCGETS))) < 0 ||
-	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) < 0)
+	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++)
+		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+					   SCMP_A1(SCMP_CMP_EQ, ioctls[i]))) < 0)
+			goto out;
+	/* glibc's pthread_create falls back to clone when clone3 is ENOSYS (its flags live in
+	 * memory a filter cannot inspect) */
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) < 0)
 		goto out;
 	rc = seccomp_load(ctx);
 out:

@@ -211,6 +211,43 @@ void enforce_decide(const struct session *s, const struct tracee *t,
 		set_guard(d, OCI_GUARD_OWN_TRACE);
 }
 
+/* A notification (tracer/notify.h, §29): what the filter's ERRNO slot notified, answered
+ * from the policy in force. Once a reload loosened the policy, the old filter still notifies
+ * what the new one allows: the syscall continues then, unless a guard watches it — a guard
+ * needs the task stopped, which it is not: its syscall is denied (stricter). What the policy
+ * kills or traps now is answered by the newer filter in the kernel, which outranks this one;
+ * should it get here all the same, the process is killed. */
+void enforce_notified(struct session *s, const struct tracee *t, pid_t tid,
+		      const struct __ptrace_syscall_info *info, struct decision *d,
+		      struct seccomp_notif_resp *resp)
+{
+	enum oci_guard g;
+
+	policy_verdict(s, info, info->seccomp.args, d);
+	resp->val = 0;
+	resp->flags = 0;
+	if (d->action == OCI_ACT_ERRNO) {
+		resp->error = -(int32_t)d->errno_ret;
+		return;
+	}
+	if (!allows(d->action)) {
+		resp->error = -ENOSYS;
+		if (d->action != OCI_ACT_NOTIFY)
+			kill(t ? tracee_tgid((struct tracee *)t) : tid, SIGKILL);
+		return;
+	}
+	g = t ? guard_for(s, t, info) : OCI_GUARD_NONE;
+	if (g != OCI_GUARD_NONE) {
+		set_guard(d, g);
+		d->action = OCI_ACT_ERRNO;
+		d->errno_ret = d->errno_ret ? d->errno_ret : EPERM;
+		resp->error = -(int32_t)d->errno_ret;
+		return;
+	}
+	resp->error = 0;
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+}
+
 /* clone(CLONE_UNTRACED): clear the flag in its register and let the kernel re-run the
  * filters. A re-run that ends in TRACE is allowed without a second stop, so the policy is
  * asked about the new flags here, and its denial applied if it has one. */

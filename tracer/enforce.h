@@ -3,6 +3,7 @@
  * traced and no other supervisor above octrace. */
 #pragma once
 
+#include <linux/seccomp.h>
 #include <sys/ptrace.h>
 
 #include "session.h"
@@ -21,6 +22,11 @@ struct decision {
 /* The decision for an armed task's seccomp stop, from the syscall alone. */
 void enforce_decide(const struct session *s, const struct tracee *t,
 		    const struct __ptrace_syscall_info *info, struct decision *d);
+/* A seccomp notification of task `tid` (`t`: it, or NULL when it is not in the table): the
+ * decision and the answer to send (tracer/notify.h). */
+void enforce_notified(struct session *s, const struct tracee *t, pid_t tid,
+		      const struct __ptrace_syscall_info *info, struct decision *d,
+		      struct seccomp_notif_resp *resp);
 /* The task is in a PTRACE_EVENT_SECCOMP stop: decide, act, record. */
 struct restart enforce_seccomp_stop(struct session *s, struct tracee *t);
 /* The task is in a SIGSYS signal-delivery-stop. A SCMP_ACT_TRAP we made the kernel raise on

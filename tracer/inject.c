@@ -34,6 +34,7 @@
 #include "audit.h"
 #include "cleanup.h"
 #include "log.h"
+#include "notify.h"
 #include "mem.h"
 
 #define X86_64_USER_CS 0x33
@@ -85,7 +86,7 @@ static int wait_stop(struct injector *in, int *status, struct oci_error **err)
 	struct report r;
 
 	for (;;) {
-		pid_t w = waitpid(tid, status, __WALL);
+		pid_t w = session_waitpid(in->s, tid, status, __WALL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -496,12 +497,44 @@ static int scratch_release(struct injector *in, const struct scratch *sc, struct
 	return 0;
 }
 
-/* Write the program to the scratch, seccomp(TSYNC), release the scratch. */
-static int install(struct injector *in, const struct oci_filter *filter, struct oci_error **err)
+/* The listener the task's seccomp() returned as its fd `remote`: a copy for the tracer
+ * (pidfd_getfd), and the task's own closed before it runs again — a task holding the listener
+ * of its own filter could answer its own denials (§29). -1 (the task is then killed by the
+ * caller) when either fails. */
+static int take_listener(struct injector *in, long remote, int *out, struct oci_error **err)
+{
+	uint64_t ca[6] = { (uint64_t)remote, 0, 0, 0, 0, 0 };
+	int pidfd = (int)syscall(SYS_pidfd_open, in->t->tid, 0), fd = -1, saved = 0;
+	long ret;
+
+	if (pidfd >= 0) {
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)remote, 0);
+		saved = errno;
+		close(pidfd);
+	} else {
+		saved = errno;
+	}
+	if (run_syscall(in, SYS_close, ca, &ret, err) < 0 || ret < 0) {
+		if (fd >= 0)
+			close(fd);
+		return ret < 0 ? syscall_failed(ret, "close", in->t->tid, err) : -1;
+	}
+	if (fd < 0)
+		return oci_fail(err, saved, "task %d: pidfd_getfd of its listener: %s", in->t->tid,
+				strerror(saved));
+	*out = fd;
+	return 0;
+}
+
+/* Write the program to the scratch, seccomp(TSYNC), release the scratch. With `listener`:
+ * seccomp(NEW_LISTENER) instead, which the kernel refuses with TSYNC (its return value would
+ * be ambiguous): the caller makes sure the task is alone, fresh from its exec. */
+static int install(struct injector *in, const struct oci_filter *filter, int *listener,
+		   struct oci_error **err)
 {
 	size_t prog_bytes = filter->len * sizeof(struct sock_filter);
 	size_t len = sizeof(struct sock_fprog) + prog_bytes;
-	unsigned flags = SECCOMP_FILTER_FLAG_TSYNC |
+	unsigned flags = (listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : SECCOMP_FILTER_FLAG_TSYNC) |
 			 (filter->flags & (SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW));
 	cleanup_free unsigned char *buf = calloc(1, len);
 	struct scratch sc = { 0 };
@@ -530,6 +563,8 @@ static int install(struct injector *in, const struct oci_filter *filter, struct 
 	}
 	if (scratch_release(in, &sc, err) < 0)
 		return -1;
+	if (listener && ret >= 0)
+		return take_listener(in, ret, listener, err);
 	if (ret > 0)
 		return oci_fail(err, EAGAIN, "task %d: seccomp TSYNC: thread %ld not synchronised",
 				in->t->tid, ret);
@@ -546,8 +581,8 @@ static int settle(struct injector *in, struct oci_error **err)
 	return in->t->stop == REPORT_EVENT_STOP ? 0 : interrupt_stop(in, err);
 }
 
-int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *filter,
-		  struct oci_error **err)
+static int inject(struct session *s, struct tracee *t, const struct oci_filter *filter,
+		  int *listener, struct oci_error **err)
 {
 	struct injector in = { .s = s, .t = t, .fresh = t->stop == REPORT_EXEC };
 	int rc;
@@ -556,7 +591,7 @@ int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *
 	if (settle(&in, err) < 0 || begin(&in, err) < 0)
 		rc = -1;
 	else {
-		rc = install(&in, filter, err);
+		rc = install(&in, filter, listener, err);
 		if (!in.gone && t->state == TRACEE_STOPPED &&
 		    finish(&in, rc < 0 ? NULL : err) < 0)
 			rc = -1;
@@ -565,4 +600,17 @@ int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *
 	if (in.held_stop_sig && !in.gone && t->state == TRACEE_STOPPED)
 		syscall(SYS_tgkill, tracee_tgid(t), t->tid, in.held_stop_sig);
 	return rc;
+}
+
+int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *filter,
+		  struct oci_error **err)
+{
+	return inject(s, t, filter, NULL, err);
+}
+
+int inject_filter_listener(struct session *s, struct tracee *t, const struct oci_filter *filter,
+			   int *listener, struct oci_error **err)
+{
+	*listener = -1;
+	return inject(s, t, filter, listener, err);
 }

@@ -17,6 +17,7 @@
 #include "inject.h"
 #include "join.h"
 #include "log.h"
+#include "notify.h"
 #include "metrics.h"
 #include "observe.h"
 #include "procfs.h"
@@ -169,6 +170,34 @@ static struct tracee *route_exec(struct session *s, const struct report *r, pid_
 	return tracee_get(&s->tasks, r->tid);
 }
 
+/* The enforce-mode filter with its denials by notification (tracer/notify.h): 1 installed
+ * and served; 0 nothing installed, the ordinary filter goes instead (the policy has no ERRNO
+ * slot, or a listener exists already: EBUSY); -1 failed, the task must be killed. */
+static int arm_with_listener(struct session *s, struct tracee *t, struct oci_error **err)
+{
+	cleanup_oci_filter struct oci_filter *nf = NULL;
+	cleanup_oci_error struct oci_error *e = NULL;
+	pid_t tid = t->tid;
+	int fd;
+
+	if (!oci_filter_to_notify(s->arm_filter, &nf))
+		return 0;
+	if (inject_filter_listener(s, t, nf, &fd, &e) < 0) {
+		if (e && e->code == EBUSY && tracee_find(&s->tasks, tid) == t) {
+			log_debug("process %d: a seccomp listener exists already: denials stop", tid);
+			return 0;
+		}
+		*err = steal_pointer(&e);
+		return -1;
+	}
+	if (notify_start(s, fd) < 0)
+		return oci_fail(err, 0, "task %d: its listener cannot be served", tid);
+	t->flags |= TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER;
+	t->policy_gen = s->policy_gen;
+	log_debug("process %d: armed, denials by notification", tid);
+	return 1;
+}
+
 /* Stack the enforce-mode filter on the task (its only thread, after the exec), so that the
  * kernel itself applies the policy's KILL and TRAP actions from the program's first
  * instruction, with their precedence over any filter the program adds (docs/kernel-
@@ -191,6 +220,16 @@ static bool arm_in_kernel(struct session *s, struct tracee *t)
 	if (f == NULL || (t->flags & TRACEE_F_ARM_FILTER))
 		return true;
 	before = proc_seccomp_filters(tid);
+	if (f == s->arm_filter && notify_wanted(s, t))
+		switch (arm_with_listener(s, t, &err)) {
+		case 1:
+			divert_after_inject(t, f, before);
+			return true;
+		case 0:
+			break; /* as if not wanted: the ordinary filter */
+		default:
+			goto failed;
+		}
 	if (inject_filter(s, t, f, &err) == 0) {
 		/* the enforce-mode filter has every TRACE of the tracer-mode one too */
 		t->flags |= TRACEE_F_FILTERED | (f == s->arm_filter ? TRACEE_F_ARM_FILTER : 0);
@@ -198,6 +237,7 @@ static bool arm_in_kernel(struct session *s, struct tracee *t)
 		divert_after_inject(t, f, before);
 		return true;
 	}
+failed:
 	if (tracee_find(&s->tasks, tid) == NULL) {
 		log_debug("process %d: died while its enforce-mode filter was installed", tid);
 		return false; /* reaped: its tid may be anyone's now, nothing to kill */
@@ -362,7 +402,7 @@ void session_detach_all(struct session *s)
 		int status;
 
 		observe_flush(s);
-		pid_t tid = waitpid(-1, &status, __WALL);
+		pid_t tid = session_waitpid(s, -1, &status, __WALL);
 
 		if (tid < 0 && errno == EINTR)
 			continue;
@@ -415,7 +455,7 @@ static int next_batch(const struct session *s, struct report *batch, int max)
 
 	for (;;) {
 		int status;
-		pid_t tid = waitpid(-1, &status, __WALL | (n ? WNOHANG : 0));
+		pid_t tid = session_waitpid(s, -1, &status, __WALL | (n ? WNOHANG : 0));
 
 		if (tid < 0 && errno == EINTR && n == 0)
 			return -1;

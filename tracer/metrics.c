@@ -203,6 +203,14 @@ void metrics_resumed(struct metrics *m)
 	}
 }
 
+void metrics_notified(struct metrics *m, uint64_t ns)
+{
+	if (m) {
+		m->timing = false; /* counted here, not at the tracer thread's next resume */
+		metrics_stop_time(m, ns);
+	}
+}
+
 void metrics_stop_time(struct metrics *m, uint64_t ns)
 {
 	size_t b = 0;

@@ -89,6 +89,9 @@ void metrics_batch(struct metrics *m);
 void metrics_resumed(struct metrics *m);
 /* The time of one stop, in nanoseconds (metrics_resumed() does it). */
 void metrics_stop_time(struct metrics *m, uint64_t ns);
+/* A seccomp notification (tracer/notify.h) counted like a stop: `ns` from its receipt to
+ * the answer. */
+void metrics_notified(struct metrics *m, uint64_t ns);
 
 /* The escaped form of a label value: \ " and newline escaped, invalid UTF-8 and other
  * control characters as '?', at most `max` bytes (never half an escape or a character).

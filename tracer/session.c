@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "log.h"
+#include "notify.h"
 #include "observe.h"
 
 void session_init(struct session *s, enum session_mode mode, const struct oci_policy *policy,
@@ -53,6 +54,7 @@ int session_run_to_end(struct session *s, FILE *summary)
 	int code;
 
 	session_loop(s);
+	notify_stop(s); /* no task is left to notify: its counts are all in */
 	if (summary)
 		summary_print(&s->summary, s->filter, summary);
 	code = session_exit_code(s);
@@ -67,6 +69,7 @@ const char *session_mode_name(enum session_mode m)
 
 void session_destroy(struct session *s)
 {
+	notify_stop(s);
 	tracee_table_destroy(&s->tasks);
 	summary_free(&s->summary);
 }

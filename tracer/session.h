@@ -17,6 +17,7 @@ struct audit;
 struct metrics;
 struct profile;
 struct reload_channel;
+struct notifier;
 
 enum session_mode {
 	MODE_TRACE, /* no policy: nothing stops, nothing changes */
@@ -64,6 +65,7 @@ struct session {
 				* is an older filter of octrace's, not the tracee's own */
 	bool restack_pending; /* a TRACEE_F_RESTACK task is held: stack the filter at the top */
 	bool hup_reloads; /* SIGHUP asks for a reload (the daemon), not to stop */
+	struct notifier *notify; /* owned; the listener's thread (tracer/notify.h), or NULL */
 };
 
 /* "enforce", "complain" or "trace", as logs write it. */

@@ -13,7 +13,9 @@
 #   second thread while the main thread is in the middle of 20000 denied calls;
 # - the same with the filter installed before octrace attached, and between the attach and
 #   the program's exec;
-# - the mechanism (strace on octrace): one POKEUSER of orig_rax to 0x3fffe000 + 13 and no
+# - all of that with denials by notification (the default here, §29) and by seccomp stop
+#   (OCTRACE_DENY_BY=stop);
+# - the mechanism (strace on octrace, denials by stop): one POKEUSER of orig_rax to 0x3fffe000 + 13 and no
 #   write of rax while the program has no filter of its own; two writes once it has one;
 #   the TSYNC installs of the race probes are held (octrace --debug);
 # - audit level all: the denied call's event has the policy's errno and returns -13; the
@@ -53,9 +55,12 @@ for abi in x86_64 i386 x32; do
 	else
 		is "$OUT" "$ref" "ownfilter $abi: the kernel gives the reference results"
 	fi
-	under_octrace "$POL" "$B/ownfilter" "${probes[@]}"
-	ok "$ST" "ownfilter $abi: octrace run exits 0" "exit status $ST, stderr: $ERR"
-	is "$OUT" "$ref" "ownfilter $abi: octrace gives exactly the kernel's results"
+	for by in notification stop; do
+		OCTRACE_DENY_BY=$by under_octrace "$POL" "$B/ownfilter" "${probes[@]}"
+		ok "$ST" "ownfilter $abi, denials by $by: octrace run exits 0" \
+			"exit status $ST, stderr: $ERR"
+		is "$OUT" "$ref" "ownfilter $abi, denials by $by: octrace gives exactly the kernel's results"
+	done
 done
 
 # A filter of the program's own that is there before octrace attaches (octrace runs under
@@ -83,7 +88,7 @@ done
 # The mechanism, seen from octrace's side (strace traces octrace, not its tracee).
 if command -v strace >/dev/null; then
 	pokes() { # PROBE: octrace's POKEUSER writes for it, as "orig_rax:N rax:N diverted:N"
-		strace -qq -e trace=ptrace -e signal=none -o "$T/strace" \
+		OCTRACE_DENY_BY=stop strace -qq -e trace=ptrace -e signal=none -o "$T/strace" \
 			"$OCTRACE" run --policy "$POL" -- "$B/ownfilter" "$1" >/dev/null 2>&1
 		printf 'orig_rax:%s rax:%s diverted:%s' \
 			"$(grep -c 'PTRACE_POKEUSER, [0-9]*, 8\*ORIG_RAX' "$T/strace")" \
@@ -99,7 +104,8 @@ if command -v strace >/dev/null; then
 else
 	skip "strace is not installed: the requests are not checked"
 fi
-run "$OCTRACE" run --debug --policy "$POL" -- "$B/ownfilter" race/x86_64:errno:5 race/i386:kill
+OCTRACE_DENY_BY=stop run "$OCTRACE" run --debug --policy "$POL" -- "$B/ownfilter" \
+	race/x86_64:errno:5 race/i386:kill
 held=$(grep -c 'TSYNC filter install held' <<<"$ERR")
 [ "$held" -ge 1 ]
 ok $? "race probes: a TSYNC install waits for the diverted thread ($held of 2 held)" \

@@ -1,0 +1,229 @@
+/* Denials by seccomp user notification (notify.h; docs/kernel-behaviours.md §29). */
+#include "notify.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "enforce.h"
+#include "log.h"
+#include "metrics.h"
+#include "observe.h"
+#include "procfs.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+struct notifier {
+	int fd; /* the listener */
+	int quit; /* eventfd: notify_stop() */
+	pthread_t thread;
+	struct session *s;
+	unsigned long served, lost;
+};
+
+/* One session per process: the lock is the process's. */
+static pthread_mutex_t session_lock = PTHREAD_MUTEX_INITIALIZER;
+
+pid_t session_waitpid(const struct session *s, pid_t pid, int *status, int options)
+{
+	bool let_in = s->notify && !(options & WNOHANG);
+	pid_t rc;
+	int saved;
+
+	if (let_in)
+		pthread_mutex_unlock(&session_lock);
+	rc = waitpid(pid, status, options);
+	saved = errno;
+	if (let_in)
+		pthread_mutex_lock(&session_lock);
+	errno = saved;
+	return rc;
+}
+
+/* The last of NSpid is 1 and there is more than one: the init of a pid namespace of its own.
+ * Nothing outside the session can then address the task while it holds its listener but
+ * the host's processes, which are trusted. */
+static bool pid_ns_init(pid_t tid)
+{
+	char value[256], *last;
+
+	if (proc_status_field(tid, "NSpid", value, sizeof(value)) != 0)
+		return false;
+	last = strrchr(value, '\t');
+	if (last == NULL)
+		last = strrchr(value, ' ');
+	return last && strcmp(last + 1, "1") == 0;
+}
+
+static bool closes_allowed(const struct session *s)
+{
+	static const uint64_t args[6] = { 0 };
+	uint32_t ret = oci_filter_policy_verdict(s->filter, AUDIT_ARCH_X86_64, SYS_close, args, 0);
+
+	return (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW;
+}
+
+bool notify_wanted(const struct session *s, const struct tracee *t)
+{
+	const char *by = getenv("OCTRACE_DENY_BY");
+
+	if (by && strcmp(by, "stop") == 0)
+		return false;
+	/* alone: no other task can take the listener from the task's fd table or through a
+	 * pidfd in the moment it holds it (§29) */
+	return s->mode == MODE_ENFORCE && s->notify == NULL && s->arm_filter && s->filter &&
+	       s->policy && !s->policy->listener_path && s->tasks.count == 1 &&
+	       t->stop == REPORT_EXEC && !(t->flags & TRACEE_F_JOINING) &&
+	       (s->forward_stop || pid_ns_init(t->tid)) && closes_allowed(s);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the vDSO: no syscall */
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A notification: the syscall as a seccomp stop would show it, decided, recorded, answered.
+ * Recorded first: its arguments are decoded from the task's memory, and its comm read, while
+ * it still waits. A task that leaves the wait before the answer (a signal) restarts the
+ * syscall, which is then notified, and recorded, again. */
+static void serve(struct notifier *n, const struct seccomp_notif *req, uint64_t t0)
+{
+	struct session *s = n->s;
+	struct __ptrace_syscall_info info = {
+		.op = PTRACE_SYSCALL_INFO_SECCOMP,
+		.arch = req->data.arch,
+		.instruction_pointer = req->data.instruction_pointer,
+	};
+	struct seccomp_notif_resp resp = { .id = req->id };
+	struct tracee *t = tracee_find(&s->tasks, (pid_t)req->pid);
+	struct decision d;
+
+	info.seccomp.nr = (uint64_t)req->data.nr;
+	memcpy(info.seccomp.args, req->data.args, sizeof(info.seccomp.args));
+	enforce_notified(s, t, (pid_t)req->pid, &info, &d, &resp);
+	if (t)
+		observe_seccomp(s, t, &info, &d);
+	if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0) {
+		/* ENOENT: the task left the wait (a signal, a ptrace interrupt, its death) */
+		if (errno != ENOENT)
+			log_warn_errno("seccomp notification: SEND");
+		n->lost++;
+	} else {
+		n->served++;
+	}
+	if (t)
+		metrics_notified(s->metrics, now_ns() - t0);
+}
+
+static void *notify_thread(void *arg)
+{
+	struct notifier *n = arg;
+	struct pollfd p[2] = { { .fd = n->fd, .events = POLLIN }, { .fd = n->quit, .events = POLLIN } };
+
+	for (;;) {
+		struct seccomp_notif req;
+		uint64_t t0;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn_errno("seccomp notification: poll");
+			break;
+		}
+		if (p[1].revents)
+			break;
+		/* POLLHUP: no task is left under the filter */
+		if (!(p[0].revents & POLLIN))
+			break;
+		memset(&req, 0, sizeof(req));
+		t0 = now_ns();
+		if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			log_warn_errno("seccomp notification: RECV");
+			break;
+		}
+		pthread_mutex_lock(&session_lock);
+		serve(n, &req, t0);
+		observe_flush(n->s); /* nothing waits in memory while this thread sleeps */
+		pthread_mutex_unlock(&session_lock);
+	}
+	return NULL;
+}
+
+int notify_start(struct session *s, int fd)
+{
+	struct notifier *n = calloc(1, sizeof(*n));
+	sigset_t all, old;
+	int rc;
+
+	if (n == NULL)
+		abort();
+	n->fd = fd;
+	n->s = s;
+	n->quit = eventfd(0, EFD_CLOEXEC);
+	if (n->quit < 0) {
+		log_warn_errno("seccomp notification: eventfd");
+		close(fd);
+		free(n);
+		return -1;
+	}
+	/* the task's wake-up runs the tracer's thread on the task's CPU (Linux >= 6.6): the
+	 * two take turns like coroutines; older kernels: an ordinary wake-up */
+	if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0)
+		log_debug("seccomp notification: no synchronous wake-up (%m)");
+	pthread_mutex_lock(&session_lock); /* the tracer's thread holds it from now on */
+	s->notify = n;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&n->thread, NULL, notify_thread, n);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		s->notify = NULL;
+		pthread_mutex_unlock(&session_lock);
+		log_warn("seccomp notification: cannot start its thread: %s", strerror(rc));
+		close(n->quit);
+		close(fd);
+		free(n);
+		return -1;
+	}
+	return 0;
+}
+
+void notify_stop(struct session *s)
+{
+	struct notifier *n = s->notify;
+	uint64_t one = 1;
+
+	if (n == NULL)
+		return;
+	if (write(n->quit, &one, sizeof(one)) < 0)
+		log_warn_errno("seccomp notification: eventfd write");
+	pthread_mutex_unlock(&session_lock); /* the thread may be waiting for it */
+	pthread_join(n->thread, NULL);
+	s->notify = NULL;
+	log_debug("seccomp notification: %lu answered, %lu withdrawn by their task", n->served,
+		  n->lost);
+	close(n->quit);
+	close(n->fd);
+	free(n);
+}
