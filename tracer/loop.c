@@ -192,7 +192,7 @@ static int arm_with_listener(struct session *s, struct tracee *t, struct oci_err
 	}
 	if (notify_start(s, fd) < 0)
 		return oci_fail(err, 0, "task %d: its listener cannot be served", tid);
-	t->flags |= TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER;
+	t->flags |= TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER | TRACEE_F_NOTIFIED;
 	t->policy_gen = s->policy_gen;
 	log_debug("process %d: armed, denials by notification", tid);
 	return 1;

@@ -80,10 +80,12 @@ void observe_armed(struct session *s, struct tracee *t)
 		AUDIT_UINT("uid", status_id(t->tid, "Uid")),
 		AUDIT_UINT("gid", status_id(t->tid, "Gid")),
 		AUDIT_STR("cwd", n > 0 ? cwd : NULL),
+		/* how the policy's errno denials reach octrace (§29); enforce mode only */
+		AUDIT_STR("denials", t->flags & TRACEE_F_NOTIFIED ? "notification" : "stop"),
 	};
 
 	audit_event(s->audit, t->flags & TRACEE_F_JOINING ? "join" : "armed", tracee_tgid(t), t->tid, f,
-		    N_ELEMENTS(f));
+		    N_ELEMENTS(f) - (s->mode == MODE_ENFORCE ? 0 : 1));
 }
 
 void observe_exec(struct session *s, struct tracee *t, pid_t former)

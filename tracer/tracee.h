@@ -84,6 +84,7 @@ enum tracee_flag {
 				      * filters yet (until its next report) */
 	TRACEE_F_INSTALL_HELD = 1 << 12, /* held in the stop of its TSYNC filter install until
 					  * its group has no diverted thread left */
+	TRACEE_F_NOTIFIED = 1 << 13, /* armed with denials by notification (tracer/notify.h) */
 };
 
 struct tracee {

@@ -7,7 +7,9 @@
 # action, errno, rule index and decoded path. The org.octrace.audit-level annotation is the
 # container creator's: "all" is refused (the container does not start) while the admin's
 # maximum is the default (the --audit-level), and accepted with --max-audit-level all, when
-# the log also has the allowed syscalls with their return values.
+# the log also has the allowed syscalls with their return values. The entrypoint (pid 1 of the
+# container, the only task) is armed with denials by notification (docs/kernel-behaviours.md
+# §29), which these checks then cover.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 setup
@@ -58,6 +60,8 @@ common() {
 		[ "$(q "$id" -s '.[-1] | "\(.event) \(.status)"')" = "teardown 6" ]
 	check "$RT, $level: the entrypoint's exec is there" \
 		[ "$(q "$id" 'select(.event == "exec") | .path' | head -1)" = /bin/busybox ]
+	check "$RT, $level: the entrypoint, pid 1 alone, is armed with denials by notification (§29)" \
+		[ "$(q "$id" 'select(.event == "armed") | .denials' | head -1)" = notification ]
 	check "$RT, $level: getpgid denied, ERRNO(42), rule 0" \
 		[ "$(q "$id" 'select(.event == "syscall" and .syscall == "getpgid") |
 			"\(.comm) \(.action) \(.errno) \(.rule)"')" = "integ-prog SCMP_ACT_ERRNO 42 0" ]

@@ -387,6 +387,13 @@ static int is_mode_name(const struct json *v, char **why)
 	return one_of(v, names, N_ELEMENTS(names), why);
 }
 
+static int is_denials(const struct json *v, char **why)
+{
+	static const char *const names[] = {"notification", "stop"};
+
+	return one_of(v, names, N_ELEMENTS(names), why);
+}
+
 static int is_level(const struct json *v, char **why)
 {
 	static const char *const names[] = {"denied", "traced", "all"};
@@ -444,6 +451,7 @@ static const struct key_rule armed_keys[] = {
     {"uid", false, is_uint},
     {"gid", false, is_uint},
     {"cwd", false, is_string_or_null},
+    {"denials", false, is_denials},
 };
 static const struct key_rule exec_keys[] = {
     TASK_KEYS,
