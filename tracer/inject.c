@@ -498,14 +498,15 @@ static int scratch_release(struct injector *in, const struct scratch *sc, struct
 }
 
 /* The listener the task's seccomp() returned as its fd `remote`: a copy for the tracer
- * (pidfd_getfd), and the task's own closed before it runs again — a task holding the listener
- * of its own filter could answer its own denials (§29). -1 (the task is then killed by the
- * caller) when either fails. */
-static int take_listener(struct injector *in, long remote, int *out, struct oci_error **err)
+ * (pidfd_getfd), served from then on (notify_start(): what the task's next injected calls
+ * meet in its new filter is answered), and the task's own closed before it runs again — a
+ * task holding the listener of its own filter could answer its own denials (§29). -1 (the
+ * task is then killed by the caller) when any of it fails. */
+static int take_listener(struct injector *in, long remote, struct oci_error **err)
 {
 	uint64_t ca[6] = { (uint64_t)remote, 0, 0, 0, 0, 0 };
 	int pidfd = (int)syscall(SYS_pidfd_open, in->t->tid, 0), fd = -1, saved = 0;
-	long ret;
+	long ret = 0;
 
 	if (pidfd >= 0) {
 		fd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)remote, 0);
@@ -514,22 +515,24 @@ static int take_listener(struct injector *in, long remote, int *out, struct oci_
 	} else {
 		saved = errno;
 	}
-	if (run_syscall(in, SYS_close, ca, &ret, err) < 0 || ret < 0) {
-		if (fd >= 0)
-			close(fd);
-		return ret < 0 ? syscall_failed(ret, "close", in->t->tid, err) : -1;
+	if (fd >= 0 && notify_start(in->s, fd) < 0) { /* it closed fd */
+		fd = -1;
+		saved = EAGAIN;
 	}
+	if (run_syscall(in, SYS_close, ca, &ret, err) < 0)
+		return -1;
+	if (ret < 0)
+		return syscall_failed(ret, "close", in->t->tid, err);
 	if (fd < 0)
-		return oci_fail(err, saved, "task %d: pidfd_getfd of its listener: %s", in->t->tid,
+		return oci_fail(err, saved, "task %d: its listener not taken: %s", in->t->tid,
 				strerror(saved));
-	*out = fd;
 	return 0;
 }
 
 /* Write the program to the scratch, seccomp(TSYNC), release the scratch. With `listener`:
  * seccomp(NEW_LISTENER) instead, which the kernel refuses with TSYNC (its return value would
  * be ambiguous): the caller makes sure the task is alone, fresh from its exec. */
-static int install(struct injector *in, const struct oci_filter *filter, int *listener,
+static int install(struct injector *in, const struct oci_filter *filter, bool *listener,
 		   struct oci_error **err)
 {
 	size_t prog_bytes = filter->len * sizeof(struct sock_filter);
@@ -563,8 +566,10 @@ static int install(struct injector *in, const struct oci_filter *filter, int *li
 	}
 	if (scratch_release(in, &sc, err) < 0)
 		return -1;
-	if (listener && ret >= 0)
-		return take_listener(in, ret, listener, err);
+	if (listener && ret >= 0) {
+		*listener = true;
+		return take_listener(in, ret, err);
+	}
 	if (ret > 0)
 		return oci_fail(err, EAGAIN, "task %d: seccomp TSYNC: thread %ld not synchronised",
 				in->t->tid, ret);
@@ -582,11 +587,12 @@ static int settle(struct injector *in, struct oci_error **err)
 }
 
 static int inject(struct session *s, struct tracee *t, const struct oci_filter *filter,
-		  int *listener, struct oci_error **err)
+		  bool *listener, struct oci_error **err)
 {
 	struct injector in = { .s = s, .t = t, .fresh = t->stop == REPORT_EXEC };
 	int rc;
 
+	s->injecting = t->tid; /* its notifications are these calls (notify.h) */
 	audit_flush(s->audit); /* the injection blocks in waitpid: nothing waits in memory */
 	if (settle(&in, err) < 0 || begin(&in, err) < 0)
 		rc = -1;
@@ -599,6 +605,7 @@ static int inject(struct session *s, struct tracee *t, const struct oci_filter *
 	/* the stop it was sent meanwhile, now that it is itself again */
 	if (in.held_stop_sig && !in.gone && t->state == TRACEE_STOPPED)
 		syscall(SYS_tgkill, tracee_tgid(t), t->tid, in.held_stop_sig);
+	s->injecting = 0;
 	return rc;
 }
 
@@ -609,8 +616,8 @@ int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *
 }
 
 int inject_filter_listener(struct session *s, struct tracee *t, const struct oci_filter *filter,
-			   int *listener, struct oci_error **err)
+			   bool *installed, struct oci_error **err)
 {
-	*listener = -1;
-	return inject(s, t, filter, listener, err);
+	*installed = false;
+	return inject(s, t, filter, installed, err);
 }

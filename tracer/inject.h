@@ -15,8 +15,8 @@ int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *
 		  struct oci_error **err);
 /* The same for a task alone in its process and in the session, fresh from its exec: the
  * filter is installed with SECCOMP_FILTER_FLAG_NEW_LISTENER (no TSYNC: there is no other
- * thread), the listener is copied into the tracer (*listener) and closed in the task before it
- * runs again (tracer/notify.h, §29). On failure *listener is -1; the task may hold the filter
- * and its listener then, and must be killed. */
+ * thread), the listener is copied into the tracer and served (notify_start()), and closed in
+ * the task before it runs again (tracer/notify.h, §29). *installed: the filter is in the task
+ * (on failure too: the task must then be killed, it may hold its listener). */
 int inject_filter_listener(struct session *s, struct tracee *t, const struct oci_filter *filter,
-			   int *listener, struct oci_error **err);
+			   bool *installed, struct oci_error **err);

@@ -178,20 +178,18 @@ static int arm_with_listener(struct session *s, struct tracee *t, struct oci_err
 	cleanup_oci_filter struct oci_filter *nf = NULL;
 	cleanup_oci_error struct oci_error *e = NULL;
 	pid_t tid = t->tid;
-	int fd;
+	bool installed;
 
 	if (!oci_filter_to_notify(s->arm_filter, &nf))
 		return 0;
-	if (inject_filter_listener(s, t, nf, &fd, &e) < 0) {
-		if (e && e->code == EBUSY && tracee_find(&s->tasks, tid) == t) {
+	if (inject_filter_listener(s, t, nf, &installed, &e) < 0) {
+		if (!installed && e && e->code == EBUSY && tracee_find(&s->tasks, tid) == t) {
 			log_debug("process %d: a seccomp listener exists already: denials stop", tid);
 			return 0;
 		}
 		*err = steal_pointer(&e);
 		return -1;
 	}
-	if (notify_start(s, fd) < 0)
-		return oci_fail(err, 0, "task %d: its listener cannot be served", tid);
 	t->flags |= TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER | TRACEE_F_NOTIFIED;
 	t->policy_gen = s->policy_gen;
 	log_debug("process %d: armed, denials by notification", tid);

@@ -71,14 +71,6 @@ static bool pid_ns_init(pid_t tid)
 	return last && strcmp(last + 1, "1") == 0;
 }
 
-static bool closes_allowed(const struct session *s)
-{
-	static const uint64_t args[6] = { 0 };
-	uint32_t ret = oci_filter_policy_verdict(s->filter, AUDIT_ARCH_X86_64, SYS_close, args, 0);
-
-	return (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW;
-}
-
 bool notify_wanted(const struct session *s, const struct tracee *t)
 {
 	const char *by = getenv("OCTRACE_DENY_BY");
@@ -90,7 +82,7 @@ bool notify_wanted(const struct session *s, const struct tracee *t)
 	return s->mode == MODE_ENFORCE && s->notify == NULL && s->arm_filter && s->filter &&
 	       s->policy && !s->policy->listener_path && s->tasks.count == 1 &&
 	       t->stop == REPORT_EXEC && !(t->flags & TRACEE_F_JOINING) &&
-	       (s->forward_stop || pid_ns_init(t->tid)) && closes_allowed(s);
+	       (s->forward_stop || pid_ns_init(t->tid));
 }
 
 static uint64_t now_ns(void)
@@ -119,7 +111,14 @@ static void serve(struct notifier *n, const struct seccomp_notif *req, uint64_t 
 
 	info.seccomp.nr = (uint64_t)req->data.nr;
 	memcpy(info.seccomp.args, req->data.args, sizeof(info.seccomp.args));
-	enforce_notified(s, t, (pid_t)req->pid, &info, &d, &resp);
+	if ((pid_t)req->pid == s->injecting) {
+		/* a call octrace injected (tracer/inject.h): its own, not the program's; the
+		 * program runs no instruction meanwhile */
+		t = NULL;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	} else {
+		enforce_notified(s, t, (pid_t)req->pid, &info, &d, &resp);
+	}
 	if (t)
 		observe_seccomp(s, t, &info, &d);
 	if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0) {

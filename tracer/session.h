@@ -66,6 +66,7 @@ struct session {
 	bool restack_pending; /* a TRACEE_F_RESTACK task is held: stack the filter at the top */
 	bool hup_reloads; /* SIGHUP asks for a reload (the daemon), not to stop */
 	struct notifier *notify; /* owned; the listener's thread (tracer/notify.h), or NULL */
+	pid_t injecting; /* the task octrace is injecting syscalls into (tracer/inject.h), or 0 */
 };
 
 /* "enforce", "complain" or "trace", as logs write it. */
