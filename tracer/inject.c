@@ -514,6 +514,14 @@ static int take_listener(struct injector *in, long remote, int *out, struct oci_
 	} else {
 		saved = errno;
 	}
+	/* notify_wanted() saw that the policy lets this close run: one it denied would wait
+	 * for an answer that nobody reads yet */
+	if (!notify_close_allowed(in->s, ca)) {
+		if (fd >= 0)
+			close(fd);
+		return oci_fail(err, EPERM, "task %d: the policy denies close(%ld) of its listener",
+				in->t->tid, remote);
+	}
 	if (run_syscall(in, SYS_close, ca, &ret, err) < 0 || ret < 0) {
 		if (fd >= 0)
 			close(fd);
@@ -534,7 +542,12 @@ static int install(struct injector *in, const struct oci_filter *filter, int *li
 {
 	size_t prog_bytes = filter->len * sizeof(struct sock_filter);
 	size_t len = sizeof(struct sock_fprog) + prog_bytes;
-	unsigned flags = (listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : SECCOMP_FILTER_FLAG_TSYNC) |
+	/* WAIT_KILLABLE_RECV: once octrace has read a notification, a signal no longer takes
+	 * the task out of its wait (it would leave with -ERESTARTSYS: EINTR for a handler
+	 * without SA_RESTART, where the kernel's own ERRNO gives the errno) */
+	unsigned flags = (listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER |
+					     SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV :
+				     SECCOMP_FILTER_FLAG_TSYNC) |
 			 (filter->flags & (SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW));
 	cleanup_free unsigned char *buf = calloc(1, len);
 	struct scratch sc = { 0 };

@@ -1,12 +1,14 @@
 /* Denials by seccomp user notification (notify.h; docs/kernel-behaviours.md §29). */
 #include "notify.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -31,6 +33,7 @@
 
 struct notifier {
 	int fd; /* the listener */
+	struct oci_filter *filter; /* owned: the program it listens to */
 	int quit; /* eventfd: notify_stop() */
 	pthread_t thread;
 	struct session *s;
@@ -71,9 +74,61 @@ static bool pid_ns_init(pid_t tid)
 	return last && strcmp(last + 1, "1") == 0;
 }
 
-static bool closes_allowed(const struct session *s)
+/* The fd the task's seccomp(NEW_LISTENER) will return: its lowest free one (the task is alone
+ * and stopped: nothing else changes its table). -1 if none below 4096. */
+static int next_fd(pid_t tid)
 {
-	static const uint64_t args[6] = { 0 };
+	static bool used[4096];
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", tid);
+	d = opendir(path);
+	if (d == NULL)
+		return -1;
+	memset(used, 0, sizeof(used));
+	while ((de = readdir(d)) != NULL) {
+		long n = strtol(de->d_name, NULL, 10);
+
+		if (de->d_name[0] != '.' && n >= 0 && n < (long)(sizeof(used) / sizeof(used[0])))
+			used[n] = true;
+	}
+	closedir(d);
+	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]) && fd < 0; i++)
+		if (!used[i])
+			fd = (int)i;
+	return fd;
+}
+
+/* The injected close() of the listener runs under the new filter: a policy that denies it
+ * would leave it waiting for an answer that nobody reads yet (a policy denying close(0..2),
+ * and a program started with its stdin closed). */
+/* pidfd_getfd needs ptrace access to the task: a process of its user (uid, euid and suid
+ * its caller's), or one with CAP_SYS_PTRACE. A task all root's can lose its listener only to
+ * root's processes, trusted; under an unprivileged `octrace run`, any process of that user
+ * outside the session could take it in the moment the task holds it, and answer CONTINUE. */
+static bool only_root_reaches(pid_t tid)
+{
+	char value[256];
+	unsigned r, e, saved, fs;
+
+	return proc_status_field(tid, "Uid", value, sizeof(value)) == 0 &&
+	       sscanf(value, "%u %u %u %u", &r, &e, &saved, &fs) == 4 && r == 0 && e == 0 &&
+	       saved == 0 && fs == 0;
+}
+
+static bool closes_allowed(const struct session *s, const struct tracee *t)
+{
+	int fd = next_fd(t->tid);
+	const uint64_t args[6] = { (uint64_t)fd, 0, 0, 0, 0, 0 };
+
+	return fd >= 0 && notify_close_allowed(s, args);
+}
+
+bool notify_close_allowed(const struct session *s, const uint64_t args[6])
+{
 	uint32_t ret = oci_filter_policy_verdict(s->filter, AUDIT_ARCH_X86_64, SYS_close, args, 0);
 
 	return (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW;
@@ -90,7 +145,8 @@ bool notify_wanted(const struct session *s, const struct tracee *t)
 	return s->mode == MODE_ENFORCE && s->notify == NULL && s->arm_filter && s->filter &&
 	       s->policy && !s->policy->listener_path && s->tasks.count == 1 &&
 	       t->stop == REPORT_EXEC && !(t->flags & TRACEE_F_JOINING) &&
-	       (s->forward_stop || pid_ns_init(t->tid)) && closes_allowed(s);
+	       ((s->forward_stop && only_root_reaches(t->tid)) || pid_ns_init(t->tid)) &&
+	       closes_allowed(s, t);
 }
 
 static uint64_t now_ns(void)
@@ -103,8 +159,9 @@ static uint64_t now_ns(void)
 
 /* A notification: the syscall as a seccomp stop would show it, decided, recorded, answered.
  * Recorded first: its arguments are decoded from the task's memory, and its comm read, while
- * it still waits. A task that leaves the wait before the answer (a signal) restarts the
- * syscall, which is then notified, and recorded, again. */
+ * it still waits. Once read, only its death takes the task out of the wait (the filter has
+ * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV); a signal before that withdraws the notification,
+ * and enforce_fix_withdrawn() answers and records the call at the signal's delivery stop. */
 static void serve(struct notifier *n, const struct seccomp_notif *req, uint64_t t0)
 {
 	struct session *s = n->s;
@@ -170,7 +227,7 @@ static void *notify_thread(void *arg)
 	return NULL;
 }
 
-int notify_start(struct session *s, int fd)
+int notify_start(struct session *s, int fd, struct oci_filter *filter)
 {
 	struct notifier *n = calloc(1, sizeof(*n));
 	sigset_t all, old;
@@ -179,11 +236,13 @@ int notify_start(struct session *s, int fd)
 	if (n == NULL)
 		abort();
 	n->fd = fd;
+	n->filter = filter;
 	n->s = s;
 	n->quit = eventfd(0, EFD_CLOEXEC);
 	if (n->quit < 0) {
 		log_warn_errno("seccomp notification: eventfd");
 		close(fd);
+		oci_filter_free(filter);
 		free(n);
 		return -1;
 	}
@@ -203,6 +262,7 @@ int notify_start(struct session *s, int fd)
 		log_warn("seccomp notification: cannot start its thread: %s", strerror(rc));
 		close(n->quit);
 		close(fd);
+		oci_filter_free(filter);
 		free(n);
 		return -1;
 	}
@@ -225,5 +285,16 @@ void notify_stop(struct session *s)
 		  n->lost);
 	close(n->quit);
 	close(n->fd);
+	oci_filter_free(n->filter);
 	free(n);
+}
+
+bool notify_covers(const struct session *s, uint32_t arch, int nr, const uint64_t args[6])
+{
+	uint32_t ret;
+
+	if (s->notify == NULL)
+		return false;
+	ret = oci_filter_run(s->notify->filter, arch, nr, args, 0);
+	return (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF;
 }
