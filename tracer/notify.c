@@ -78,7 +78,7 @@ static bool pid_ns_init(pid_t tid)
  * and stopped: nothing else changes its table). -1 if none below 4096. */
 static int next_fd(pid_t tid)
 {
-	static bool used[4096];
+	bool used[4096] = { false };
 	char path[64];
 	struct dirent *de;
 	DIR *d;
@@ -88,7 +88,6 @@ static int next_fd(pid_t tid)
 	d = opendir(path);
 	if (d == NULL)
 		return -1;
-	memset(used, 0, sizeof(used));
 	while ((de = readdir(d)) != NULL) {
 		long n = strtol(de->d_name, NULL, 10);
 
@@ -102,9 +101,6 @@ static int next_fd(pid_t tid)
 	return fd;
 }
 
-/* The injected close() of the listener runs under the new filter: a policy that denies it
- * would leave it waiting for an answer that nobody reads yet (a policy denying close(0..2),
- * and a program started with its stdin closed). */
 /* pidfd_getfd needs ptrace access to the task: a process of its user (uid, euid and suid
  * its caller's), or one with CAP_SYS_PTRACE. A task all root's can lose its listener only to
  * root's processes, trusted; under an unprivileged `octrace run`, any process of that user
@@ -119,6 +115,8 @@ static bool only_root_reaches(pid_t tid)
 	       saved == 0 && fs == 0;
 }
 
+/* The injected close() of the listener runs under the new filter: a policy that denies it
+ * (close(fd > 2)) would leave it waiting for an answer that nobody reads yet. */
 static bool closes_allowed(const struct session *s, const struct tracee *t)
 {
 	int fd = next_fd(t->tid);
