@@ -409,6 +409,15 @@ uint32_t oci_filter_policy_verdict(const struct oci_filter *f, uint32_t audit_ar
 	return bpf_run(f->insns + start, f->len - start, &d);
 }
 
+uint32_t oci_filter_run(const struct oci_filter *f, uint32_t audit_arch, int nr,
+			const uint64_t args[6], uint64_t ip)
+{
+	struct seccomp_data d = { .nr = nr, .arch = audit_arch, .instruction_pointer = ip };
+
+	memcpy(d.args, args, sizeof(d.args));
+	return bpf_run(f->insns, f->len, &d);
+}
+
 /* The enforce-mode program is the tracer-mode one with the return values of the slots whose
  * action the kernel applies itself replaced by that action: the same decision tree, so the two
  * filters agree on every syscall and on every slot. */

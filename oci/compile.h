@@ -123,6 +123,10 @@ bool oci_filter_diverts_errno(const struct oci_filter *f);
 uint32_t oci_filter_policy_verdict(const struct oci_filter *f, uint32_t audit_arch, int nr,
 				   const uint64_t args[6], uint64_t ip);
 
+/* The whole program's answer, prefixes included, as the kernel's copy gives it (any mode). */
+uint32_t oci_filter_run(const struct oci_filter *f, uint32_t audit_arch, int nr,
+			const uint64_t args[6], uint64_t ip);
+
 /* The actions OCI_COMPILE_ENFORCE leaves to the kernel. */
 static inline bool oci_action_in_kernel(enum oci_action a)
 {

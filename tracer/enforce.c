@@ -39,10 +39,14 @@
 #include "divert.h"
 #include "learn.h"
 #include "log.h"
+#include "notify.h"
 #include "observe.h"
 
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP 1 /* si_code of a seccomp SIGSYS (asm-generic/siginfo.h) */
+#endif
+#ifndef ERESTARTSYS
+#define ERESTARTSYS 512 /* include/linux/errno.h: never seen by a task, only by its tracer */
 #endif
 #ifndef CLONE_UNTRACED
 #define CLONE_UNTRACED 0x00800000
@@ -392,6 +396,39 @@ void enforce_exit_stop(struct session *s, struct tracee *t)
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) < 0)
 		return;
 	record_kernel_action(s, t, info.arch, nr, is_kill);
+}
+
+/* A denial by notification (§29) that a signal took the task out of before octrace read
+ * it: the kernel left the call with -ERESTARTSYS, which a handler without SA_RESTART turns
+ * into EINTR — where the kernel's own ERRNO never waits, and the call returns the errno
+ * before the handler runs. At the signal's delivery stop the call returns the policy's errno
+ * instead, and is recorded here: octrace never read its notification (once read, the task
+ * waits for the answer whatever comes, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV). A call
+ * that is not restarted is then never notified twice. */
+void enforce_fix_withdrawn(struct session *s, struct tracee *t)
+{
+	struct __ptrace_syscall_info info;
+	struct decision d;
+	long nr, ret;
+
+	if (s->mode != MODE_ENFORCE || !t->armed)
+		return;
+	errno = 0;
+	ret = ptrace(PTRACE_PEEKUSER, t->tid, REG_OFFSET(rax), 0);
+	if (errno != 0 || ret != -ERESTARTSYS)
+		return;
+	nr = ptrace(PTRACE_PEEKUSER, t->tid, REG_OFFSET(orig_rax), 0);
+	if (nr < 0 || oci_nr_is_reserved(nr) ||
+	    ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof(info), &info) < 0 ||
+	    syscall_from_regs(t, info.arch, nr, &info) < 0 ||
+	    !notify_covers(s, info.arch, (int)nr, info.seccomp.args))
+		return;
+	/* the notifying filter is the one armed; the policy in force may be newer */
+	policy_verdict(s, &info, info.seccomp.args, &d);
+	if (d.action != OCI_ACT_ERRNO)
+		return; /* allowed since: restarted, it is answered CONTINUE */
+	if (poke_reg(t, REG_OFFSET(rax), -(long)d.errno_ret) == 0)
+		observe_seccomp(s, t, &info, &d);
 }
 
 void enforce_fix_trap(struct session *s, struct tracee *t)

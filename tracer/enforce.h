@@ -33,6 +33,9 @@ struct restart enforce_seccomp_stop(struct session *s, struct tracee *t);
  * a reserved number: give the signal and registers the real syscall number. One the kernel
  * raised by itself for the policy (OCI_COMPILE_ENFORCE): record it. */
 void enforce_fix_trap(struct session *s, struct tracee *t);
+/* The task is in a signal-delivery-stop: a denied call that the signal took out of its
+ * seccomp notification's wait before octrace read it returns the policy's errno (§29). */
+void enforce_fix_withdrawn(struct session *s, struct tracee *t);
 /* PTRACE_EVENT_EXIT: a death by SIGSYS in a syscall the policy kills is recorded (the kernel
  * applied the KILL itself, OCI_COMPILE_ENFORCE). */
 void enforce_exit_stop(struct session *s, struct tracee *t);

@@ -53,6 +53,7 @@ struct injector {
 	int resume_req; /* how the task was last resumed: PTRACE_SYSCALL or PTRACE_CONT */
 	int held_stop_sig; /* a stop signal that arrived meanwhile, raised again at the end */
 	bool fresh; /* at its exec event: no instruction of the new program has run */
+	struct oci_filter **listened; /* the filter with a listener: notify_start() takes it */
 	bool gone; /* its death was handled meanwhile: `t` is freed */
 };
 
@@ -515,7 +516,7 @@ static int take_listener(struct injector *in, long remote, struct oci_error **er
 	} else {
 		saved = errno;
 	}
-	if (fd >= 0 && notify_start(in->s, fd) < 0) { /* it closed fd */
+	if (fd >= 0 && notify_start(in->s, fd, steal_pointer(in->listened)) < 0) { /* fd closed */
 		fd = -1;
 		saved = EAGAIN;
 	}
@@ -537,7 +538,12 @@ static int install(struct injector *in, const struct oci_filter *filter, bool *l
 {
 	size_t prog_bytes = filter->len * sizeof(struct sock_filter);
 	size_t len = sizeof(struct sock_fprog) + prog_bytes;
-	unsigned flags = (listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : SECCOMP_FILTER_FLAG_TSYNC) |
+	/* WAIT_KILLABLE_RECV: once octrace has read a notification, a signal no longer takes
+	 * the task out of its wait (it would leave with -ERESTARTSYS: EINTR for a handler
+	 * without SA_RESTART, where the kernel's own ERRNO gives the errno) */
+	unsigned flags = (listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER |
+					     SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV :
+				     SECCOMP_FILTER_FLAG_TSYNC) |
 			 (filter->flags & (SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW));
 	cleanup_free unsigned char *buf = calloc(1, len);
 	struct scratch sc = { 0 };
@@ -587,9 +593,10 @@ static int settle(struct injector *in, struct oci_error **err)
 }
 
 static int inject(struct session *s, struct tracee *t, const struct oci_filter *filter,
-		  bool *listener, struct oci_error **err)
+		  struct oci_filter **listened, bool *listener, struct oci_error **err)
 {
-	struct injector in = { .s = s, .t = t, .fresh = t->stop == REPORT_EXEC };
+	struct injector in = { .s = s, .t = t, .fresh = t->stop == REPORT_EXEC,
+			       .listened = listened };
 	int rc;
 
 	s->injecting = t->tid; /* its notifications are these calls (notify.h) */
@@ -612,12 +619,12 @@ static int inject(struct session *s, struct tracee *t, const struct oci_filter *
 int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *filter,
 		  struct oci_error **err)
 {
-	return inject(s, t, filter, NULL, err);
+	return inject(s, t, filter, NULL, NULL, err);
 }
 
-int inject_filter_listener(struct session *s, struct tracee *t, const struct oci_filter *filter,
+int inject_filter_listener(struct session *s, struct tracee *t, struct oci_filter **filter,
 			   bool *installed, struct oci_error **err)
 {
 	*installed = false;
-	return inject(s, t, filter, installed, err);
+	return inject(s, t, *filter, filter, installed, err);
 }

@@ -182,9 +182,12 @@ static int arm_with_listener(struct session *s, struct tracee *t, struct oci_err
 
 	if (!oci_filter_to_notify(s->arm_filter, &nf))
 		return 0;
-	if (inject_filter_listener(s, t, nf, &installed, &e) < 0) {
-		if (!installed && e && e->code == EBUSY && tracee_find(&s->tasks, tid) == t) {
-			log_debug("process %d: a seccomp listener exists already: denials stop", tid);
+	if (inject_filter_listener(s, t, &nf, &installed, &e) < 0) {
+		/* EBUSY: a listener exists already; EINVAL: no WAIT_KILLABLE_RECV (Linux <
+		 * 5.19); EMFILE: no fd for the listener */
+		if (!installed && e && (e->code == EBUSY || e->code == EINVAL || e->code == EMFILE) &&
+		    tracee_find(&s->tasks, tid) == t) {
+			log_debug("process %d: no seccomp listener (%s): denials stop", tid, e->msg);
 			return 0;
 		}
 		*err = steal_pointer(&e);
@@ -275,6 +278,8 @@ static struct restart on_exec(struct session *s, struct tracee *t, pid_t former)
 
 static struct restart on_signal(struct session *s, struct tracee *t)
 {
+	if (s->notify)
+		enforce_fix_withdrawn(s, t);
 	if (t->stop_sig == SIGSYS)
 		enforce_fix_trap(s, t);
 	return RESUME(t->stop_sig);

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -31,6 +32,7 @@
 
 struct notifier {
 	int fd; /* the listener */
+	struct oci_filter *filter; /* owned: the program it listens to */
 	int quit; /* eventfd: notify_stop() */
 	pthread_t thread;
 	struct session *s;
@@ -71,6 +73,20 @@ static bool pid_ns_init(pid_t tid)
 	return last && strcmp(last + 1, "1") == 0;
 }
 
+/* pidfd_getfd needs ptrace access to the task: a process of its user (uid, euid and suid
+ * its caller's), or one with CAP_SYS_PTRACE. A task all root's can lose its listener only to
+ * root's processes, trusted; under an unprivileged `octrace run`, any process of that user
+ * outside the session could take it in the moment the task holds it, and answer CONTINUE. */
+static bool only_root_reaches(pid_t tid)
+{
+	char value[256];
+	unsigned r, e, saved, fs;
+
+	return proc_status_field(tid, "Uid", value, sizeof(value)) == 0 &&
+	       sscanf(value, "%u %u %u %u", &r, &e, &saved, &fs) == 4 && r == 0 && e == 0 &&
+	       saved == 0 && fs == 0;
+}
+
 bool notify_wanted(const struct session *s, const struct tracee *t)
 {
 	const char *by = getenv("OCTRACE_DENY_BY");
@@ -82,7 +98,7 @@ bool notify_wanted(const struct session *s, const struct tracee *t)
 	return s->mode == MODE_ENFORCE && s->notify == NULL && s->arm_filter && s->filter &&
 	       s->policy && !s->policy->listener_path && s->tasks.count == 1 &&
 	       t->stop == REPORT_EXEC && !(t->flags & TRACEE_F_JOINING) &&
-	       (s->forward_stop || pid_ns_init(t->tid));
+	       ((s->forward_stop && only_root_reaches(t->tid)) || pid_ns_init(t->tid));
 }
 
 static uint64_t now_ns(void)
@@ -95,8 +111,9 @@ static uint64_t now_ns(void)
 
 /* A notification: the syscall as a seccomp stop would show it, decided, recorded, answered.
  * Recorded first: its arguments are decoded from the task's memory, and its comm read, while
- * it still waits. A task that leaves the wait before the answer (a signal) restarts the
- * syscall, which is then notified, and recorded, again. */
+ * it still waits. Once read, only its death takes the task out of the wait (the filter has
+ * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV); a signal before that withdraws the notification,
+ * and enforce_fix_withdrawn() answers and records the call at the signal's delivery stop. */
 static void serve(struct notifier *n, const struct seccomp_notif *req, uint64_t t0)
 {
 	struct session *s = n->s;
@@ -169,7 +186,7 @@ static void *notify_thread(void *arg)
 	return NULL;
 }
 
-int notify_start(struct session *s, int fd)
+int notify_start(struct session *s, int fd, struct oci_filter *filter)
 {
 	struct notifier *n = calloc(1, sizeof(*n));
 	sigset_t all, old;
@@ -178,11 +195,13 @@ int notify_start(struct session *s, int fd)
 	if (n == NULL)
 		abort();
 	n->fd = fd;
+	n->filter = filter;
 	n->s = s;
 	n->quit = eventfd(0, EFD_CLOEXEC);
 	if (n->quit < 0) {
 		log_warn_errno("seccomp notification: eventfd");
 		close(fd);
+		oci_filter_free(filter);
 		free(n);
 		return -1;
 	}
@@ -202,6 +221,7 @@ int notify_start(struct session *s, int fd)
 		log_warn("seccomp notification: cannot start its thread: %s", strerror(rc));
 		close(n->quit);
 		close(fd);
+		oci_filter_free(filter);
 		free(n);
 		return -1;
 	}
@@ -224,5 +244,16 @@ void notify_stop(struct session *s)
 		  n->lost);
 	close(n->quit);
 	close(n->fd);
+	oci_filter_free(n->filter);
 	free(n);
+}
+
+bool notify_covers(const struct session *s, uint32_t arch, int nr, const uint64_t args[6])
+{
+	uint32_t ret;
+
+	if (s->notify == NULL)
+		return false;
+	ret = oci_filter_run(s->notify->filter, arch, nr, args, 0);
+	return (ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF;
 }

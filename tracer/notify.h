@@ -15,16 +15,20 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "session.h"
 
 /* Whether `t`, about to be armed with the enforce-mode filter, gets it with a listener. */
 bool notify_wanted(const struct session *s, const struct tracee *t);
-/* Serve the listener `fd` (taken over) from a thread of the tracer's. 0, or -1 (fd closed). */
-int notify_start(struct session *s, int fd);
+/* Serve the listener `fd` of `filter` (both taken over) from a thread of the tracer's. 0, or
+ * -1 (both freed). */
+int notify_start(struct session *s, int fd, struct oci_filter *filter);
 /* Stop serving: the thread ends, the listener is closed (a notification still queued, or
  * raised later, fails with ENOSYS: denied). Idempotent. */
 void notify_stop(struct session *s);
+/* Whether the listener's filter notifies this syscall (false when there is no listener). */
+bool notify_covers(const struct session *s, uint32_t arch, int nr, const uint64_t args[6]);
 /* waitpid() for the tracer's own thread: the notification thread may take the session lock
  * while it blocks (never with WNOHANG). */
 pid_t session_waitpid(const struct session *s, pid_t pid, int *status, int options);

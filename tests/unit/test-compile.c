@@ -1088,6 +1088,52 @@ static void test_libseccomp_bug(void)
 	env_free(&e);
 }
 
+/* The notification form of the enforce-mode program (tracer/notify.h), run whole as the
+ * kernel runs it (oci_filter_run(): its layout is not tracer mode's, whose policy part
+ * oci_filter_policy_verdict() runs). */
+static void test_notify_filter(void)
+{
+	static const uint64_t dead[6] = {0xdead}, zero[6] = {0};
+	struct oci_filter *en = NULL, *nf = NULL;
+	cleanup_oci_error struct oci_error *err = NULL;
+	struct env e;
+
+	if (!env_init(&e, "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':["
+			  "{'names':['write'],'action':'SCMP_ACT_ERRNO','errnoRet':1},"
+			  "{'names':['getppid'],'action':'SCMP_ACT_ERRNO','args':[{'index':0,"
+			  "'value':57005,'op':'SCMP_CMP_EQ'}]},"
+			  "{'names':['close'],'action':'SCMP_ACT_KILL_PROCESS'},"
+			  "{'names':['open'],'action':'SCMP_ACT_TRACE'}]}"))
+		return;
+	if (oci_policy_compile(e.p, OCI_COMPILE_ENFORCE, NULL, &en, &err) < 0) {
+		ok(false, "enforce mode compiles: %s", err->msg);
+		env_free(&e);
+		return;
+	}
+	ok(oci_filter_to_notify(en, &nf), "notification form: the ERRNO slots change");
+	if (nf) {
+		int getppid = nr_of(X86_64, "getppid");
+
+		ok(oci_filter_run(nf, AUDIT_ARCH_X86_64, nr_of(X86_64, "write"), zero, 0) ==
+			       SECCOMP_RET_USER_NOTIF &&
+			   oci_filter_run(nf, AUDIT_ARCH_X86_64, getppid, dead, 0) ==
+				   SECCOMP_RET_USER_NOTIF,
+		   "notification form: the ERRNO rules notify (write, getppid(0xdead))");
+		ok(oci_filter_run(nf, AUDIT_ARCH_X86_64, getppid, zero, 0) == SECCOMP_RET_ALLOW &&
+			   oci_filter_run(nf, AUDIT_ARCH_X86_64, nr_of(X86_64, "read"), zero, 0) ==
+				   SECCOMP_RET_ALLOW,
+		   "notification form: what the policy allows is allowed (getppid(0), read)");
+		ok(oci_filter_run(nf, AUDIT_ARCH_X86_64, nr_of(X86_64, "close"), zero, 0) ==
+			       SECCOMP_RET_KILL_PROCESS &&
+			   (oci_filter_run(nf, AUDIT_ARCH_X86_64, nr_of(X86_64, "open"), zero, 0) &
+			    SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE,
+		   "notification form: KILL_PROCESS in the kernel, TRACE still stops");
+	}
+	oci_filter_free(nf);
+	oci_filter_free(en);
+	env_free(&e);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < N_ELEMENTS(tables); i++)
@@ -1098,6 +1144,7 @@ int main(void)
 	test_reserved_prefix();
 	test_guards();
 	test_setup_filter();
+	test_notify_filter();
 	test_warnings();
 	test_compile_errors();
 	test_binary_tree();
