@@ -442,6 +442,50 @@ static void guards_last(const struct oci_filter *tracer, struct sock_filter *ins
 	*len = guard_at + n_guard + 1;
 }
 
+/* Every `return TRACE | data` of a policy slot (not a guard's) that `pick` chooses returns
+ * `answer(slot)` instead; how many were changed. */
+static size_t retarget_slots(struct oci_filter *f, bool (*pick)(const struct oci_slot *),
+			     uint32_t (*answer)(const struct oci_slot *))
+{
+	size_t changed = 0;
+
+	for (size_t i = 0; i < f->len; i++) {
+		struct sock_filter *ins = &f->insns[i];
+		const struct oci_slot *s;
+
+		if (ins->code != (BPF_RET | BPF_K) ||
+		    (ins->k & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_TRACE)
+			continue;
+		s = oci_filter_slot(f, ins->k & SECCOMP_RET_DATA);
+		if (s && s->guard == OCI_GUARD_NONE && pick(s)) {
+			ins->k = answer(s);
+			changed++;
+		}
+	}
+	return changed;
+}
+
+static bool in_kernel(const struct oci_slot *s)
+{
+	return oci_action_in_kernel(s->action);
+}
+
+static uint32_t answer_in_kernel(const struct oci_slot *s)
+{
+	return kernel_action(s->action, s->errno_ret);
+}
+
+static bool is_errno(const struct oci_slot *s)
+{
+	return s->action == OCI_ACT_ERRNO;
+}
+
+static uint32_t answer_notify(const struct oci_slot *s)
+{
+	(void)s;
+	return SECCOMP_RET_USER_NOTIF;
+}
+
 int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **out)
 {
 	cleanup_oci_filter struct oci_filter *f = calloc(1, sizeof(*f));
@@ -458,17 +502,7 @@ int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **o
 		memcpy(f->insns, tracer->insns, tracer->len * sizeof(*f->insns));
 		f->len = tracer->len;
 	}
-	for (size_t i = 0; i < f->len; i++) {
-		struct sock_filter *ins = &f->insns[i];
-		const struct oci_slot *s;
-
-		if (ins->code != (BPF_RET | BPF_K) ||
-		    (ins->k & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_TRACE)
-			continue;
-		s = oci_filter_slot(f, ins->k & SECCOMP_RET_DATA);
-		if (s && s->guard == OCI_GUARD_NONE && oci_action_in_kernel(s->action))
-			ins->k = kernel_action(s->action, s->errno_ret);
-	}
+	retarget_slots(f, in_kernel, answer_in_kernel);
 	*out = steal_pointer(&f);
 	return 0;
 }
@@ -476,7 +510,6 @@ int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **o
 bool oci_filter_to_notify(const struct oci_filter *enforce, struct oci_filter **out)
 {
 	cleanup_oci_filter struct oci_filter *f = calloc(1, sizeof(*f));
-	size_t changed = 0;
 
 	*out = NULL;
 	if (f == NULL || (f->insns = malloc(enforce->len * sizeof(*f->insns))) == NULL ||
@@ -488,20 +521,7 @@ bool oci_filter_to_notify(const struct oci_filter *enforce, struct oci_filter **
 	f->len = enforce->len;
 	f->n_slots = enforce->n_slots;
 	f->flags = enforce->flags;
-	for (size_t i = 0; i < f->len; i++) {
-		struct sock_filter *ins = &f->insns[i];
-		const struct oci_slot *s;
-
-		if (ins->code != (BPF_RET | BPF_K) ||
-		    (ins->k & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_TRACE)
-			continue;
-		s = oci_filter_slot(f, ins->k & SECCOMP_RET_DATA);
-		if (s && s->guard == OCI_GUARD_NONE && s->action == OCI_ACT_ERRNO) {
-			ins->k = SECCOMP_RET_USER_NOTIF;
-			changed++;
-		}
-	}
-	if (changed == 0)
+	if (retarget_slots(f, is_errno, answer_notify) == 0)
 		return false;
 	*out = steal_pointer(&f);
 	return true;
