@@ -95,7 +95,11 @@ bool notify_wanted(const struct session *s, const struct tracee *t)
 		return false;
 	/* alone: no other task can take the listener from the task's fd table or through a
 	 * pidfd in the moment it holds it (§29) */
-	return s->mode == MODE_ENFORCE && s->notify == NULL && s->arm_filter && s->filter &&
+	/* at audit level all every call stops at its entry and exit anyway: a notification
+	 * between the two costs more than the denial's own stop (its thread and the tracer's
+	 * take turns at the session lock) */
+	return s->mode == MODE_ENFORCE && !s->syscall_stops && s->notify == NULL &&
+	       s->arm_filter && s->filter &&
 	       s->policy && !s->policy->listener_path && s->tasks.count == 1 &&
 	       t->stop == REPORT_EXEC && !(t->flags & TRACEE_F_JOINING) &&
 	       ((s->forward_stop && only_root_reaches(t->tid)) || pid_ns_init(t->tid));
