@@ -399,23 +399,26 @@ bool oci_filter_diverts_errno(const struct oci_filter *f)
 	return f && policy_start(f) > 0 && !(f->flags & SECCOMP_FILTER_FLAG_LOG);
 }
 
-uint32_t oci_filter_policy_verdict(const struct oci_filter *f, uint32_t audit_arch, int nr,
-				   const uint64_t args[6], uint64_t ip)
+/* f's program from instruction `start` on, run on one syscall. */
+static uint32_t run_from(const struct oci_filter *f, size_t start, uint32_t audit_arch, int nr,
+			 const uint64_t args[6], uint64_t ip)
 {
 	struct seccomp_data d = { .nr = nr, .arch = audit_arch, .instruction_pointer = ip };
-	size_t start = policy_start(f);
 
 	memcpy(d.args, args, sizeof(d.args));
 	return bpf_run(f->insns + start, f->len - start, &d);
 }
 
+uint32_t oci_filter_policy_verdict(const struct oci_filter *f, uint32_t audit_arch, int nr,
+				   const uint64_t args[6], uint64_t ip)
+{
+	return run_from(f, policy_start(f), audit_arch, nr, args, ip);
+}
+
 uint32_t oci_filter_run(const struct oci_filter *f, uint32_t audit_arch, int nr,
 			const uint64_t args[6], uint64_t ip)
 {
-	struct seccomp_data d = { .nr = nr, .arch = audit_arch, .instruction_pointer = ip };
-
-	memcpy(d.args, args, sizeof(d.args));
-	return bpf_run(f->insns, f->len, &d);
+	return run_from(f, 0, audit_arch, nr, args, ip);
 }
 
 /* The enforce-mode program is the tracer-mode one with the return values of the slots whose
@@ -507,20 +510,27 @@ int oci_filter_to_enforce(const struct oci_filter *tracer, struct oci_filter **o
 	return 0;
 }
 
+/* A copy of f: its program, slots and flags. */
+static struct oci_filter *filter_copy(const struct oci_filter *f)
+{
+	struct oci_filter *c = calloc(1, sizeof(*c));
+
+	if (c == NULL || (c->insns = malloc(f->len * sizeof(*c->insns))) == NULL ||
+	    (c->slots = malloc((f->n_slots ? f->n_slots : 1) * sizeof(*c->slots))) == NULL)
+		abort();
+	memcpy(c->insns, f->insns, f->len * sizeof(*c->insns));
+	memcpy(c->slots, f->slots, f->n_slots * sizeof(*c->slots));
+	c->len = f->len;
+	c->n_slots = f->n_slots;
+	c->flags = f->flags;
+	return c;
+}
+
 bool oci_filter_to_notify(const struct oci_filter *enforce, struct oci_filter **out)
 {
-	cleanup_oci_filter struct oci_filter *f = calloc(1, sizeof(*f));
+	cleanup_oci_filter struct oci_filter *f = filter_copy(enforce);
 
 	*out = NULL;
-	if (f == NULL || (f->insns = malloc(enforce->len * sizeof(*f->insns))) == NULL ||
-	    (f->slots = malloc((enforce->n_slots ? enforce->n_slots : 1) * sizeof(*f->slots))) ==
-		    NULL)
-		abort();
-	memcpy(f->insns, enforce->insns, enforce->len * sizeof(*f->insns));
-	memcpy(f->slots, enforce->slots, enforce->n_slots * sizeof(*f->slots));
-	f->len = enforce->len;
-	f->n_slots = enforce->n_slots;
-	f->flags = enforce->flags;
 	if (retarget_slots(f, is_errno, answer_notify) == 0)
 		return false;
 	*out = steal_pointer(&f);
@@ -531,22 +541,10 @@ struct oci_filter *oci_filter_to_learn(const struct oci_filter *f)
 {
 	static const struct sock_filter all = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE |
 									  OCI_TRACE_DATA_LEARN);
-	struct oci_filter *l = calloc(1, sizeof(*l));
-	size_t len = f ? f->len : 1, n_slots = f ? f->n_slots : 0;
+	static const struct oci_filter trace_all = { .insns = (struct sock_filter *)&all, .len = 1 };
+	struct oci_filter *l = filter_copy(f ? f : &trace_all); /* copied, never written */
 
-	if (l == NULL || (l->insns = malloc(len * sizeof(*l->insns))) == NULL ||
-	    (l->slots = malloc((n_slots ? n_slots : 1) * sizeof(*l->slots))) == NULL)
-		abort();
-	l->len = len;
-	l->n_slots = n_slots;
-	if (f == NULL) {
-		l->insns[0] = all;
-		return l;
-	}
-	memcpy(l->slots, f->slots, n_slots * sizeof(*l->slots));
-	memcpy(l->insns, f->insns, len * sizeof(*l->insns));
-	l->flags = f->flags;
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < l->len; i++)
 		if (l->insns[i].code == (BPF_RET | BPF_K) && l->insns[i].k == SECCOMP_RET_ALLOW)
 			l->insns[i].k = SECCOMP_RET_TRACE | OCI_TRACE_DATA_LEARN;
 	return l;

@@ -6,6 +6,8 @@
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
 
+#include "notify.h"
+
 /* What a tracer does: wait for and steer its tracees (ptrace, wait4, kill, pidfds), read
  * their memory and /proc, write its logs, serve joins (accept4 on a socket it already
  * listens on, a doorbell thread and child), compile a reloaded policy, and what the C library and the sanitizers of
@@ -44,7 +46,7 @@ static const unsigned long ioctls[] = {
 	TCGETS,
 	SECCOMP_IOCTL_NOTIF_RECV,
 	SECCOMP_IOCTL_NOTIF_SEND,
-	SECCOMP_IOW(4, __u64), /* SECCOMP_IOCTL_NOTIF_SET_FLAGS (Linux >= 6.6) */
+	SECCOMP_IOCTL_NOTIF_SET_FLAGS,
 };
 
 int confine_tracer(void)

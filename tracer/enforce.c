@@ -221,7 +221,7 @@ void enforce_decide(const struct session *s, const struct tracee *t,
  * needs the task stopped, which it is not: its syscall is denied (stricter). What the policy
  * kills or traps now is answered by the newer filter in the kernel, which outranks this one;
  * should it get here all the same, the process is killed. */
-void enforce_notified(struct session *s, const struct tracee *t, pid_t tid,
+void enforce_notified(struct session *s, struct tracee *t, pid_t tid,
 		      const struct __ptrace_syscall_info *info, struct decision *d,
 		      struct seccomp_notif_resp *resp)
 {
@@ -237,7 +237,7 @@ void enforce_notified(struct session *s, const struct tracee *t, pid_t tid,
 	if (!allows(d->action)) {
 		resp->error = -ENOSYS;
 		if (d->action != OCI_ACT_NOTIFY)
-			kill(t ? tracee_tgid((struct tracee *)t) : tid, SIGKILL);
+			kill(t ? tracee_tgid(t) : tid, SIGKILL);
 		return;
 	}
 	g = t ? guard_for(s, t, info) : OCI_GUARD_NONE;

@@ -24,7 +24,7 @@ void enforce_decide(const struct session *s, const struct tracee *t,
 		    const struct __ptrace_syscall_info *info, struct decision *d);
 /* A seccomp notification of task `tid` (`t`: it, or NULL when it is not in the table): the
  * decision and the answer to send (tracer/notify.h). */
-void enforce_notified(struct session *s, const struct tracee *t, pid_t tid,
+void enforce_notified(struct session *s, struct tracee *t, pid_t tid,
 		      const struct __ptrace_syscall_info *info, struct decision *d,
 		      struct seccomp_notif_resp *resp);
 /* The task is in a PTRACE_EVENT_SECCOMP stop: decide, act, record. */

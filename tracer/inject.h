@@ -16,8 +16,8 @@ int inject_filter(struct session *s, struct tracee *t, const struct oci_filter *
 /* The same for a task alone in its process and in the session, fresh from its exec: the
  * filter is installed with SECCOMP_FILTER_FLAG_NEW_LISTENER (no TSYNC: there is no other
  * thread), the listener is copied into the tracer and served (notify_start(), which takes
- * *filter: NULL then), and closed in
- * the task before it runs again (tracer/notify.h, §29). *installed: the filter is in the task
- * (on failure too: the task must then be killed, it may hold its listener). */
+ * *filter: NULL then), and closed in the task before it runs again (tracer/notify.h, §29).
+ * *installed: the filter is in the task (on failure too: the task must then be killed, it may
+ * hold its listener). */
 int inject_filter_listener(struct session *s, struct tracee *t, struct oci_filter **filter,
 			   bool *installed, struct oci_error **err);

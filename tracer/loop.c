@@ -193,8 +193,7 @@ static int arm_with_listener(struct session *s, struct tracee *t, struct oci_err
 		*err = steal_pointer(&e);
 		return -1;
 	}
-	t->flags |= TRACEE_F_FILTERED | TRACEE_F_ARM_FILTER | TRACEE_F_NOTIFIED;
-	t->policy_gen = s->policy_gen;
+	t->flags |= TRACEE_F_NOTIFIED;
 	log_debug("process %d: armed, denials by notification", tid);
 	return 1;
 }
@@ -216,29 +215,22 @@ static bool arm_in_kernel(struct session *s, struct tracee *t)
 				     : t->flags & TRACEE_F_FILTERED ? NULL
 								    : s->filter;
 
-	int before;
+	int before, rc = 0;
 
 	if (f == NULL || (t->flags & TRACEE_F_ARM_FILTER))
 		return true;
 	before = proc_seccomp_filters(tid);
 	if (f == s->arm_filter && notify_wanted(s, t))
-		switch (arm_with_listener(s, t, &err)) {
-		case 1:
-			divert_after_inject(t, f, before);
-			return true;
-		case 0:
-			break; /* as if not wanted: the ordinary filter */
-		default:
-			goto failed;
-		}
-	if (inject_filter(s, t, f, &err) == 0) {
+		rc = arm_with_listener(s, t, &err);
+	if (rc == 0) /* not wanted, or not possible: the ordinary filter */
+		rc = inject_filter(s, t, f, &err) == 0 ? 1 : -1;
+	if (rc == 1) {
 		/* the enforce-mode filter has every TRACE of the tracer-mode one too */
 		t->flags |= TRACEE_F_FILTERED | (f == s->arm_filter ? TRACEE_F_ARM_FILTER : 0);
 		t->policy_gen = s->policy_gen;
 		divert_after_inject(t, f, before);
 		return true;
 	}
-failed:
 	if (tracee_find(&s->tasks, tid) == NULL) {
 		log_debug("process %d: died while its enforce-mode filter was installed", tid);
 		return false; /* reaped: its tid may be anyone's now, nothing to kill */

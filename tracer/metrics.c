@@ -203,11 +203,16 @@ void metrics_resumed(struct metrics *m)
 	}
 }
 
-void metrics_notified(struct metrics *m, uint64_t ns)
+uint64_t metrics_clock(const struct metrics *m)
+{
+	return m ? now_ns() : 0;
+}
+
+void metrics_notified(struct metrics *m, uint64_t since)
 {
 	if (m) {
 		m->timing = false; /* counted here, not at the tracer thread's next resume */
-		metrics_stop_time(m, ns);
+		metrics_stop_time(m, now_ns() - since);
 	}
 }
 

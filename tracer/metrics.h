@@ -89,9 +89,11 @@ void metrics_batch(struct metrics *m);
 void metrics_resumed(struct metrics *m);
 /* The time of one stop, in nanoseconds (metrics_resumed() does it). */
 void metrics_stop_time(struct metrics *m, uint64_t ns);
-/* A seccomp notification (tracer/notify.h) counted like a stop: `ns` from its receipt to
- * the answer. */
-void metrics_notified(struct metrics *m, uint64_t ns);
+/* The clock the stop times are read on (0 without metrics: nothing is timed). */
+uint64_t metrics_clock(const struct metrics *m);
+/* A seccomp notification (tracer/notify.h) counted like a stop: from its receipt (`since`,
+ * metrics_clock()) to now, its answer. */
+void metrics_notified(struct metrics *m, uint64_t since);
 
 /* The escaped form of a label value: \ " and newline escaped, invalid UTF-8 and other
  * control characters as '?', at most `max` bytes (never half an escape or a character).

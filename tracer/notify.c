@@ -14,7 +14,6 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "enforce.h"
@@ -22,13 +21,6 @@
 #include "metrics.h"
 #include "observe.h"
 #include "procfs.h"
-
-#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
-#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
-#endif
-#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
-#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
-#endif
 
 struct notifier {
 	int fd; /* the listener */
@@ -38,6 +30,15 @@ struct notifier {
 	struct session *s;
 	unsigned long served, lost;
 };
+
+static void notifier_free(struct notifier *n)
+{
+	if (n->quit >= 0)
+		close(n->quit);
+	close(n->fd);
+	oci_filter_free(n->filter);
+	free(n);
+}
 
 /* One session per process: the lock is the process's. */
 static pthread_mutex_t session_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -94,23 +95,14 @@ bool notify_wanted(const struct session *s, const struct tracee *t)
 	if (by && strcmp(by, "stop") == 0)
 		return false;
 	/* alone: no other task can take the listener from the task's fd table or through a
-	 * pidfd in the moment it holds it (§29) */
-	/* at audit level all every call stops at its entry and exit anyway: a notification
-	 * between the two costs more than the denial's own stop (its thread and the tracer's
-	 * take turns at the session lock) */
+	 * pidfd in the moment it holds it (§29). Not at audit level all: every call stops at
+	 * its entry and exit there anyway, and a notification between the two costs more than
+	 * the denial's own stop (its thread and the tracer's take turns at the session lock) */
 	return s->mode == MODE_ENFORCE && !s->syscall_stops && s->notify == NULL &&
 	       s->arm_filter && s->filter &&
 	       s->policy && !s->policy->listener_path && s->tasks.count == 1 &&
 	       t->stop == REPORT_EXEC && !(t->flags & TRACEE_F_JOINING) &&
 	       ((s->forward_stop && only_root_reaches(t->tid)) || pid_ns_init(t->tid));
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* the vDSO: no syscall */
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* A notification: the syscall as a seccomp stop would show it, decided, recorded, answered.
@@ -151,7 +143,7 @@ static void serve(struct notifier *n, const struct seccomp_notif *req, uint64_t 
 		n->served++;
 	}
 	if (t)
-		metrics_notified(s->metrics, now_ns() - t0);
+		metrics_notified(s->metrics, t0);
 }
 
 static void *notify_thread(void *arg)
@@ -175,7 +167,7 @@ static void *notify_thread(void *arg)
 		if (!(p[0].revents & POLLIN))
 			break;
 		memset(&req, 0, sizeof(req));
-		t0 = now_ns();
+		t0 = metrics_clock(n->s->metrics);
 		if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
 			if (errno == EINTR || errno == ENOENT)
 				continue;
@@ -204,9 +196,7 @@ int notify_start(struct session *s, int fd, struct oci_filter *filter)
 	n->quit = eventfd(0, EFD_CLOEXEC);
 	if (n->quit < 0) {
 		log_warn_errno("seccomp notification: eventfd");
-		close(fd);
-		oci_filter_free(filter);
-		free(n);
+		notifier_free(n);
 		return -1;
 	}
 	/* the task's wake-up runs the tracer's thread on the task's CPU (Linux >= 6.6): the
@@ -223,10 +213,7 @@ int notify_start(struct session *s, int fd, struct oci_filter *filter)
 		s->notify = NULL;
 		pthread_mutex_unlock(&session_lock);
 		log_warn("seccomp notification: cannot start its thread: %s", strerror(rc));
-		close(n->quit);
-		close(fd);
-		oci_filter_free(filter);
-		free(n);
+		notifier_free(n);
 		return -1;
 	}
 	return 0;
@@ -246,10 +233,7 @@ void notify_stop(struct session *s)
 	s->notify = NULL;
 	log_debug("seccomp notification: %lu answered, %lu withdrawn by their task", n->served,
 		  n->lost);
-	close(n->quit);
-	close(n->fd);
-	oci_filter_free(n->filter);
-	free(n);
+	notifier_free(n);
 }
 
 bool notify_covers(const struct session *s, uint32_t arch, int nr, const uint64_t args[6])

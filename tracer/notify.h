@@ -9,15 +9,23 @@
  * listener. Everything else (joins, restacks, attaches, complain mode) stays on seccomp stops.
  *
  * The session lock: the notification thread takes it for each notification; the tracer's own
- * thread holds it always, except while it blocks in waitpid() (notify_wait_begin/end), which
+ * thread holds it always, except while it blocks in waitpid() (session_waitpid()), which
  * is the only place it waits for a tracee. So the rest of the tracer stays single-threaded
  * code, and a tracee blocked in a notification is answered while the tracer waits for it. */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/seccomp.h>
 
 #include "session.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS /* Linux >= 6.6; uapi headers may be older */
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
 
 /* Whether `t`, about to be armed with the enforce-mode filter, gets it with a listener. */
 bool notify_wanted(const struct session *s, const struct tracee *t);
